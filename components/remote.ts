@@ -1,0 +1,79 @@
+// The one way kubelab runs a scripts/node/*.sh on a node: values as a quoted env prefix (never
+// `environment`, which needs sshd AcceptEnv), secrets through stdin, secret-safe outputs.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { quote } from "shell-quote";
+import { LabNode } from "./types";
+
+export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "node");
+
+export function readNodeScript(script: string): string {
+  return fs.readFileSync(path.join(SCRIPTS_DIR, `${script}.sh`), "utf8");
+}
+
+export type ScriptEnv = Record<string, pulumi.Input<string>>;
+
+/** `sudo -n env A='1' B='2' bash -c '<script>' <script-name>`: what actually runs on the node. */
+export function scriptCommand(script: string, env: Record<string, string> = {}): string {
+  const assignments = Object.entries(env).map(([k, v]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name for ${script}.sh: ${k}`);
+    return `${k}=${quote([v])}`;
+  });
+  return ["sudo -n env", ...assignments, "bash -c", quote([readNodeScript(script)]), `${script}.sh`].join(" ");
+}
+
+function commandText(script: string, env: ScriptEnv | undefined): pulumi.Output<string> {
+  return pulumi.all(env ?? {}).apply((values) => scriptCommand(script, values as Record<string, string>));
+}
+
+export interface NodeStepArgs {
+  node: LabNode;
+  /** Script under scripts/node, without `.sh`. */
+  script: string;
+  /** Non-secret inputs of the script. */
+  env?: ScriptEnv;
+  /** Secret input (a token, a join config): delivered on stdin, never in command text. */
+  stdin?: pulumi.Input<string>;
+  /** The step prints secrets (tokens, kubeconfig): hide stdout/stderr and all logs. */
+  secretOutput?: boolean;
+  /** Best-effort teardown script run on `pulumi destroy` (or when the step is replaced). */
+  deleteScript?: { script: string; env?: ScriptEnv };
+  /** Values whose change must re-run the step. */
+  triggers?: pulumi.Input<unknown>[];
+  /** Run the step on another node's connection (e.g. drain from a control plane). */
+  via?: LabNode;
+}
+
+/** One remote step of the bootstrap, named `<component>-<node>-<step>` by the caller. */
+export function nodeStep(name: string, args: NodeStepArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  const target = args.via ?? args.node;
+  const secret = args.secretOutput || args.stdin !== undefined;
+  return new command.remote.Command(
+    name,
+    {
+      connection: target.connection,
+      create: commandText(args.script, args.env),
+      // A delete that fails (VM already gone) must not block destroy: the script itself is
+      // best-effort and the `|| true` keeps an unreachable command from erroring.
+      delete: args.deleteScript
+        ? pulumi.interpolate`${commandText(args.deleteScript.script, args.deleteScript.env)} || true`
+        : undefined,
+      stdin: args.stdin,
+      triggers: args.triggers,
+      addPreviousOutputInEnv: false,
+      logging: secret ? command.types.enums.remote.Logging.None : undefined,
+    },
+    {
+      ...opts,
+      additionalSecretOutputs: secret ? ["stdout", "stderr"] : undefined,
+      dependsOn: [...target.readyAfter, ...(args.via ? args.node.readyAfter : []), ...toArray(opts.dependsOn)],
+    },
+  );
+}
+
+function toArray(value: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (!value) return [];
+  return Array.isArray(value) ? value : [value as pulumi.Input<pulumi.Resource>];
+}

@@ -1,0 +1,239 @@
+// Cross-field validation of the stack config. Each problem names the key, the value and the fix;
+// network rules reuse the policy functions so config errors and `npm run check` speak alike.
+import { cidrContains, isCidr, isIp, parseCidr } from "./cidr";
+import { RawLabConfig, SUPPORTED_MINORS } from "./config-schema";
+import { checkPlan } from "../policy/plan-rules";
+import { nodePortFindings, parseNodePortRange } from "../policy/nodeports";
+import { cniEnforcesNetworkPolicy } from "../policy/types";
+
+export interface ConfigProblem {
+  /** Full config key, e.g. `kubelab:network.podCidr`. */
+  key: string;
+  value: unknown;
+  message: string;
+  /** The DESIGN §5 rule name when the problem is one of the networking rules. */
+  rule?: string;
+}
+
+const k = (path: string) => `kubelab:${path}`;
+
+function problem(path: string, value: unknown, message: string, rule?: string): ConfigProblem {
+  return { key: k(path), value, message, rule };
+}
+
+export function checkVersion(raw: RawLabConfig): ConfigProblem[] {
+  const match = /^(\d+\.\d+)(\.\d+)?$/.exec(raw.kubernetesVersion);
+  if (match && (SUPPORTED_MINORS as readonly string[]).includes(match[1])) return [];
+  return [
+    problem(
+      "kubernetesVersion",
+      raw.kubernetesVersion,
+      `not a supported version; use a minor (${SUPPORTED_MINORS.join(", ")}) or an exact patch such as 1.36.4`,
+    ),
+  ];
+}
+
+export function checkCidrs(raw: RawLabConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const families = new Set<number>();
+  for (const field of ["nodeCidr", "podCidr", "serviceCidr"] as const) {
+    const value = raw.network[field];
+    const parsed = parseCidr(value);
+    if (!parsed) {
+      out.push(
+        problem(`network.${field}`, value, "not a valid CIDR; write an address and prefix such as 10.244.0.0/16"),
+      );
+    } else {
+      families.add(parsed.family);
+      if (parsed.network !== value.split("/")[0] && parsed.family === 4) {
+        out.push(
+          problem(
+            `network.${field}`,
+            value,
+            `has host bits set; write the network address ${parsed.network}/${parsed.prefix}`,
+          ),
+        );
+      }
+    }
+  }
+  if (out.length === 0 && families.size > 1) {
+    out.push(problem("network", raw.network, "nodeCidr, podCidr and serviceCidr must all be IPv4 or all IPv6"));
+  }
+  return out;
+}
+
+export function checkNodePorts(raw: RawLabConfig): ConfigProblem[] {
+  const range = parseNodePortRange(raw.network.nodePortRange);
+  if (!range) {
+    return [
+      problem(
+        "network.nodePortRange",
+        raw.network.nodePortRange,
+        "not a port range; write LOW-HIGH with 1 <= LOW < HIGH <= 65535, e.g. 30000-32767",
+        "nodeport-range",
+      ),
+    ];
+  }
+  if (!raw.app.enabled) return [];
+  const claims = [
+    { owner: "app.voteNodePort", port: raw.app.voteNodePort },
+    { owner: "app.resultNodePort", port: raw.app.resultNodePort },
+  ];
+  return nodePortFindings(claims, range).map((f) => problem(f.owner, f.port, f.message, f.rule));
+}
+
+function roleCounts(raw: RawLabConfig): { controlPlanes: number; workers: number } {
+  if (raw.nodes.provider === "multipass") {
+    return { controlPlanes: raw.nodes.controlPlanes ?? 1, workers: raw.nodes.workers ?? 2 };
+  }
+  const hosts = raw.nodes.hosts ?? [];
+  const controlPlanes = hosts.filter((h) => h.role === "control-plane").length;
+  return { controlPlanes, workers: hosts.length - controlPlanes };
+}
+
+export function checkNodes(raw: RawLabConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const { provider, hosts } = raw.nodes;
+  if (provider === "static") {
+    if (!hosts || hosts.length === 0) {
+      out.push(problem("nodes.hosts", hosts, "provider static needs a list of hosts ({name, address, role})"));
+    }
+    for (const field of ["controlPlanes", "workers"] as const) {
+      if (raw.nodes[field] !== undefined) {
+        out.push(
+          problem(
+            `nodes.${field}`,
+            raw.nodes[field],
+            "is for provider multipass; with static hosts the counts come from each host's role",
+          ),
+        );
+      }
+    }
+  } else if (hosts) {
+    out.push(
+      problem(
+        "nodes.hosts",
+        `${hosts.length} host(s)`,
+        "is for provider static; multipass creates its own VMs, set nodes.controlPlanes and nodes.workers",
+      ),
+    );
+  }
+  (hosts ?? []).forEach((h, i) => {
+    if (!isIp(h.address)) {
+      out.push(problem(`nodes.hosts[${i}].address`, h.address, "not an IP address; give the node's IPv4 address"));
+    } else if (isCidr(raw.network.nodeCidr) && !cidrContains(raw.network.nodeCidr, h.address)) {
+      out.push(
+        problem(
+          `nodes.hosts[${i}].address`,
+          h.address,
+          `is outside nodeCidr ${raw.network.nodeCidr}; fix the address or set kubelab:network.nodeCidr to the hosts' subnet`,
+        ),
+      );
+    }
+  });
+  out.push(...duplicates(hosts ?? [], "name"), ...duplicates(hosts ?? [], "address"));
+  const { controlPlanes } = roleCounts(raw);
+  const countKey = provider === "static" ? "nodes.hosts" : "nodes.controlPlanes";
+  if (controlPlanes !== 1 && (controlPlanes < 3 || controlPlanes % 2 === 0)) {
+    out.push(
+      problem(
+        countKey,
+        `${controlPlanes} control plane(s)`,
+        "use 1 control plane, or an odd number >= 3 so etcd keeps quorum",
+      ),
+    );
+  }
+  if (controlPlanes > 1 && !raw.nodes.controlPlaneEndpoint) {
+    out.push(
+      problem(
+        "nodes.controlPlaneEndpoint",
+        undefined,
+        `required with ${controlPlanes} control planes: a stable address (VIP or DNS name, optional :port) in front of every API server`,
+      ),
+    );
+  }
+  if (raw.nodes.controlPlaneEndpoint && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(raw.nodes.controlPlaneEndpoint)) {
+    out.push(
+      problem(
+        "nodes.controlPlaneEndpoint",
+        raw.nodes.controlPlaneEndpoint,
+        "write a host name or IPv4 address with an optional :port, e.g. 192.168.56.100:6443",
+      ),
+    );
+  }
+  return out;
+}
+
+function duplicates(hosts: { name: string; address: string }[], field: "name" | "address"): ConfigProblem[] {
+  const seen = new Map<string, number>();
+  const out: ConfigProblem[] = [];
+  hosts.forEach((h, i) => {
+    const first = seen.get(h[field]);
+    if (first === undefined) seen.set(h[field], i);
+    else
+      out.push(
+        problem(
+          `nodes.hosts[${i}].${field}`,
+          h[field],
+          `duplicates nodes.hosts[${first}].${field}; every host needs a unique ${field}`,
+        ),
+      );
+  });
+  return out;
+}
+
+const PLAN_KEYS: Record<string, string> = {
+  "NetworkPlan/kubelab/podCidr": "network.podCidr",
+  "NetworkPlan/kubelab/nodeCidr": "network.nodeCidr",
+  "NetworkPlan/kubelab/serviceCidr": "network.serviceCidr",
+};
+
+export function checkNetworkPlan(raw: RawLabConfig): ConfigProblem[] {
+  const { nodeCidr, podCidr, serviceCidr } = raw.network;
+  if (![nodeCidr, podCidr, serviceCidr].every(isCidr)) return [];
+  const { controlPlanes, workers } = roleCounts(raw);
+  const violations = checkPlan({ nodeCidr, podCidr, serviceCidr, nodeCount: controlPlanes + workers });
+  return violations.map((v) => {
+    const path = PLAN_KEYS[v.resource] ?? "network";
+    const value = path.startsWith("network.") ? raw.network[path.slice(8) as "podCidr"] : raw.network;
+    return problem(path, value, v.message, v.rule);
+  });
+}
+
+export function checkNetworkPolicySupport(raw: RawLabConfig): ConfigProblem[] {
+  if (!raw.app.enabled || !raw.app.networkPolicies || cniEnforcesNetworkPolicy(raw.network.cni)) return [];
+  return [
+    problem(
+      "app.networkPolicies",
+      true,
+      `cni ${raw.network.cni} does not enforce NetworkPolicy, so the app's policies would silently allow everything; ` +
+        `use cni calico or cilium, or set kubelab:app.networkPolicies to false`,
+      "networkpolicy-unenforced",
+    ),
+  ];
+}
+
+export function checkCni(raw: RawLabConfig): ConfigProblem[] {
+  if (raw.network.kubeProxyReplacement && raw.network.cni !== "cilium") {
+    return [
+      problem(
+        "network.kubeProxyReplacement",
+        true,
+        `only cilium can replace kube-proxy; set cni to cilium or kubeProxyReplacement to false`,
+      ),
+    ];
+  }
+  return [];
+}
+
+export const configChecks = [
+  checkVersion,
+  checkCidrs,
+  checkNodePorts,
+  checkNodes,
+  checkNetworkPlan,
+  checkNetworkPolicySupport,
+  checkCni,
+];
+
+export { roleCounts };
