@@ -1,13 +1,18 @@
 // Plausible provider outputs for rendering offline: what a real `pulumi up` would read back.
+// Each component module describes its own commands' outputs in its `mocked.ts`.
 import { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
-type Producer = (args: MockResourceArgs) => Record<string, unknown>;
+export interface MockedOutput {
+  /** Matches resources whose name ends with this suffix, e.g. "-join-token". */
+  suffix: string;
+  /** The state the provider would report after create (merged over the inputs). */
+  produce: (args: MockResourceArgs) => Record<string, unknown>;
+}
 
-/** Component modules register how their commands' outputs look under mocks, keyed by name suffix. */
-const producers: { suffix: string; produce: Producer }[] = [];
+const producers: MockedOutput[] = [];
 
-export function registerMockOutput(suffix: string, produce: Producer): void {
-  if (!producers.some((p) => p.suffix === suffix)) producers.push({ suffix, produce });
+export function registerMockedOutputs(list: MockedOutput[]): void {
+  for (const entry of list) if (!producers.some((p) => p.suffix === entry.suffix)) producers.push(entry);
 }
 
 export function mockOutputs(args: MockResourceArgs): Record<string, unknown> {
