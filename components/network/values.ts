@@ -1,0 +1,216 @@
+// Helm releases of the three pod network addons as pure data: chart, version, namespace and the
+// values that tie each addon to kubeadm's podSubnet and to the node network (issue 4).
+import type { Input } from "@pulumi/pulumi";
+import { parseCidr } from "../../lib/cidr";
+import { cidrOverlap, cniCidrMismatch } from "../../policy/plan-rules";
+import { Cni, NetworkPlan, Violation, cniEnforcesNetworkPolicy } from "../../policy/types";
+
+export interface AddonArgs {
+  cni: Cni;
+  /** kubeadm's networking.podSubnet: the only pool the addon may hand out addresses from. */
+  podCidr: string;
+  /** Where node addresses live: the addon's node address / interface detection is bound to it. */
+  nodeCidr: string;
+  serviceCidr: string;
+  /** Cilium only: Cilium's eBPF replaces kube-proxy (kubeadm then skips its kube-proxy addon). */
+  kubeProxyReplacement: boolean;
+  /** Chart version, from `kubelab:network.chartVersions`. */
+  chartVersion: string;
+  /** Cilium with kube-proxy replacement: the API server address agents dial before any Service works. */
+  apiServerHost?: Input<string>;
+  /** @default 6443 */
+  apiServerPort?: number;
+}
+
+export interface AddonRelease {
+  cni: Cni;
+  chart: string;
+  repo: string;
+  version: string;
+  namespace: string;
+  /** Labels of the release namespace (applied only when kubelab creates it, i.e. not kube-system). */
+  namespaceLabels: Record<string, string>;
+  values: Record<string, unknown>;
+  /** The pod pool(s) read back from `values`: what the cni-cidr-mismatch gate checks. */
+  poolCidrs: string[];
+  /** The addon's per-node agent, whose pods the readiness wait watches. */
+  agent: { namespace: string; selector: string };
+}
+
+export const DEFAULT_API_SERVER_PORT = 6443;
+
+/** The chart's own pool when nothing is set (REFERENCE: Cilium cluster-pool ignores podSubnet). */
+const CILIUM_DEFAULT_CLUSTER_POOL = "10.0.0.0/8";
+
+const PRIVILEGED = { "pod-security.kubernetes.io/enforce": "privileged" };
+
+export const enforcesNetworkPolicy = cniEnforcesNetworkPolicy;
+
+/** The Helm release kubelab installs for `args.cni`. */
+export function addonRelease(args: AddonArgs): AddonRelease {
+  const base = releaseBase(args);
+  return {
+    ...base,
+    cni: args.cni,
+    version: args.chartVersion,
+    poolCidrs: poolCidrsOf(args.cni, base.values, args.podCidr),
+  };
+}
+
+function releaseBase(args: AddonArgs): Omit<AddonRelease, "cni" | "version" | "poolCidrs"> {
+  switch (args.cni) {
+    case "calico":
+      return {
+        chart: "tigera-operator",
+        repo: "https://docs.tigera.io/calico/charts",
+        // The operator runs with hostNetwork before any CNI exists; a hardened default PSS level
+        // would keep it from starting, silently.
+        namespace: "tigera-operator",
+        namespaceLabels: { ...PRIVILEGED },
+        values: calicoValues(args),
+        agent: { namespace: "calico-system", selector: "k8s-app=calico-node" },
+      };
+    case "flannel":
+      return {
+        chart: "flannel",
+        repo: "https://flannel-io.github.io/flannel/",
+        // The chart does not create its namespace; flannel's docs create it labelled privileged.
+        namespace: "kube-flannel",
+        namespaceLabels: { ...PRIVILEGED },
+        values: flannelValues(args),
+        agent: { namespace: "kube-flannel", selector: "app=flannel" },
+      };
+    case "cilium":
+      return {
+        chart: "cilium",
+        repo: "https://helm.cilium.io/",
+        // Where Cilium's docs and the cilium CLI install it: kube-system already admits its
+        // privileged, system-node-critical agent, so no namespace of kubelab's own is needed.
+        namespace: "kube-system",
+        namespaceLabels: {},
+        values: ciliumValues(args),
+        agent: { namespace: "kube-system", selector: "k8s-app=cilium" },
+      };
+  }
+}
+
+/**
+ * The tigera-operator chart turns `installation` into the `Installation/default` resource itself
+ * (templates/crs/custom-resources.yaml), so no separate custom resource is needed.
+ * Plain VXLAN rather than VXLANCrossSubnet: lab nodes share one subnet, where CrossSubnet would send
+ * pod addresses unencapsulated, and hypervisor bridges and cloud networks with source checks drop them.
+ * VXLAN needs no BGP, so BGP is off (one daemon less per node).
+ */
+function calicoValues(args: AddonArgs): Record<string, unknown> {
+  return {
+    installation: {
+      calicoNetwork: {
+        bgp: "Disabled",
+        ipPools: [
+          {
+            name: "default-ipv4-ippool",
+            cidr: args.podCidr,
+            blockSize: 26,
+            encapsulation: "VXLAN",
+            natOutgoing: "Enabled",
+            nodeSelector: "all()",
+          },
+        ],
+        // Multi-NIC VMs: firstFound follows the default route (often a NAT address shared by every VM).
+        nodeAddressAutodetectionV4: { cidrs: [args.nodeCidr] },
+      },
+    },
+  };
+}
+
+/**
+ * `--iface-can-reach` picks the interface (and its address) that `ip route get` uses for the given
+ * address. The network address of nodeCidr is routed out of the node-network interface on every
+ * node and is never a node's own address (which would resolve to `lo`).
+ * `flannel.args` replaces the chart's list, so its two defaults are repeated.
+ */
+function flannelValues(args: AddonArgs): Record<string, unknown> {
+  return {
+    podCidr: args.podCidr,
+    podCidrv6: "",
+    flannel: {
+      backend: "vxlan",
+      args: ["--ip-masq", "--kube-subnet-mgr", `--iface-can-reach=${reachAddress(args.nodeCidr)}`],
+    },
+  };
+}
+
+/** The address flannel routes towards to find the node-network interface. */
+export function reachAddress(nodeCidr: string): string {
+  const parsed = parseCidr(nodeCidr);
+  if (!parsed) throw new Error(`nodeCidr ${JSON.stringify(nodeCidr)} is not a CIDR such as 192.168.64.0/24`);
+  return parsed.network;
+}
+
+/**
+ * `ipam.mode: kubernetes` hands out addresses from each Node's spec.podCIDR, which
+ * kube-controller-manager carves from kubeadm's podSubnet. Cilium takes a node's address from the
+ * Node's InternalIP (kubelet's node-ip, inside nodeCidr); with kube-proxy replacement, NodePorts are
+ * also bound to nodeCidr addresses (`nodePort.addresses` -> `nodeport-addresses`).
+ */
+function ciliumValues(args: AddonArgs): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    ipam: { mode: "kubernetes" },
+    routingMode: "tunnel",
+    tunnelProtocol: "vxlan",
+    kubeProxyReplacement: args.kubeProxyReplacement,
+    // Two replicas with anti-affinity leave one Pending on a single-node lab, and the chart's
+    // Deployment would never report ready.
+    operator: { replicas: 1 },
+  };
+  if (!args.kubeProxyReplacement) return values;
+  if (args.apiServerHost === undefined || args.apiServerHost === "") {
+    throw new Error(
+      "cilium with kubeProxyReplacement needs apiServerHost: without kube-proxy the agent cannot reach " +
+        "the API server through the kubernetes Service, so pass the control-plane endpoint host",
+    );
+  }
+  return {
+    ...values,
+    k8sServiceHost: args.apiServerHost,
+    k8sServicePort: args.apiServerPort ?? DEFAULT_API_SERVER_PORT,
+    nodePort: { addresses: [args.nodeCidr] },
+  };
+}
+
+/** The pod pool(s) an addon hands out, as configured by `values`. */
+export function poolCidrsOf(cni: Cni, values: Record<string, unknown>, kubeadmPodCidr: string): string[] {
+  const at = (path: string[]): unknown =>
+    path.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as never)[key] : undefined), values);
+  switch (cni) {
+    case "calico": {
+      const pools = at(["installation", "calicoNetwork", "ipPools"]);
+      return Array.isArray(pools) ? pools.map((p) => String((p as { cidr?: unknown }).cidr)) : ["192.168.0.0/16"];
+    }
+    case "flannel":
+      return [String(at(["podCidr"]) ?? "10.244.0.0/16")];
+    case "cilium": {
+      // Kubernetes host-scope IPAM uses the Node podCIDRs, i.e. kubeadm's podSubnet.
+      if (at(["ipam", "mode"]) === "kubernetes") return [kubeadmPodCidr];
+      const list = at(["ipam", "operator", "clusterPoolIPv4PodCIDRList"]);
+      return Array.isArray(list) ? list.map(String) : [CILIUM_DEFAULT_CLUSTER_POOL];
+    }
+  }
+}
+
+/** The network plan an addon is checked against. */
+export function addonPlan(args: AddonArgs): NetworkPlan {
+  return { nodeCidr: args.nodeCidr, podCidr: args.podCidr, serviceCidr: args.serviceCidr, cni: args.cni };
+}
+
+/** The in-program gate: the addon's pool must be kubeadm's podSubnet and collide with nothing. */
+export function assertAddonMatchesPlan(release: Pick<AddonRelease, "cni" | "poolCidrs">, plan: NetworkPlan): void {
+  const checked: NetworkPlan = { ...plan, cni: release.cni, cniPoolCidrs: release.poolCidrs };
+  const violations: Violation[] = [...cniCidrMismatch(checked), ...cidrOverlap(checked)];
+  if (violations.length === 0) return;
+  const lines = violations.map((v) => `  - [${v.rule}] ${v.message}`);
+  throw new Error(
+    `the ${release.cni} pod network does not match the network plan (${violations.length} problem` +
+      `${violations.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+  );
+}
