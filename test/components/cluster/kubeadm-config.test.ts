@@ -224,7 +224,9 @@ function produce(suffix: string, inputs: Record<string, unknown>): Record<string
   const entry = mockedOutputs.find((m) => m.suffix === suffix);
   assert.ok(entry, suffix);
   const args = { type: "command:remote:Command", name: `lab-x${suffix}`, inputs, provider: "", id: undefined };
-  return entry.produce(args as never, { config: {} });
+  // Producers may take a render context as a second argument; these ignore it.
+  const producer = entry.produce as (...params: unknown[]) => Record<string, unknown>;
+  return producer(args, { config: {} });
 }
 
 test("mocked prepare output parses to the version its env asks for", () => {
