@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# network-check.sh against a stub kubectl that plays a three-node cluster (cp-1, worker-1,
+# worker-2). Probe traffic is answered by the stub from a table, never sent anywhere. Knobs:
+#   STUB_NAT=1             /clientip answers with the caller's node address (SNAT on the path)
+#   STUB_SILENT=ADDRESS    curl to ADDRESS:<nodePort> times out
+#   STUB_FAIL=VERB         `kubectl VERB ...` fails (e.g. apply, "get nodes")
+#   STUB_CLIENTIP=TEXT     /clientip answers with TEXT
+# Every call is appended to $STATE/calls.
+
+setup() {
+  SCRIPT="$BATS_TEST_DIRNAME/../../scripts/node/network-check.sh"
+  STATE="$(mktemp -d)"
+  BIN="$STATE/bin"
+  mkdir -p "$BIN"
+  export STATE
+  cat >"$BIN/kubectl" <<'STUB'
+#!/usr/bin/env bash
+echo "$*" >>"$STATE/calls"
+case "$*" in "${STUB_FAIL:-none}"*) echo "stub: $* refused" >&2; exit 1 ;; esac
+declare -A IP=([pod-cp-1]=10.244.0.5 [pod-worker-1]=10.244.1.7 [pod-worker-2]=10.244.2.9)
+declare -A NODE=([pod-cp-1]=192.168.56.10 [pod-worker-1]=192.168.56.11 [pod-worker-2]=192.168.56.12)
+declare -A SVC=([kubernetes]=10.96.0.1 [redis]=10.96.10.10 [vote]=10.96.20.20)
+case "$1 $2" in
+  "delete namespace") exit 0 ;;
+  "apply -f") cat >"$STATE/applied.yaml" ;;
+  "wait pod") exit 0 ;;
+  "get nodes")
+    printf '%s\n' 'cp-1|10.244.0.0/24|192.168.56.10' 'worker-1|10.244.1.0/24|192.168.56.11' \
+      'worker-2|10.244.2.0/24|192.168.56.12 fd00::12' ;;
+  "get pods")
+    for n in cp-1 worker-1 worker-2; do
+      printf 'pod-%s|%s|%s|True\nhost-%s|%s|%s|True\n' "$n" "$n" "${IP[pod-$n]}" "$n" "$n" "${NODE[pod-$n]}"
+    done ;;
+  "get service") [ -n "${SVC[$3]:-}" ] || { echo "services \"$3\" not found" >&2; exit 1; }; printf '%s' "${SVC[$3]}" ;;
+  "exec -n")
+    pod=$4
+    shift 5
+    url="${*: -1}"
+    case "$1 $url" in
+      "curl "*/clientip)
+        if [ -n "${STUB_CLIENTIP:-}" ]; then printf '%s' "$STUB_CLIENTIP"
+        elif [ -n "${STUB_NAT:-}" ]; then printf '%s:41234' "${NODE[$pod]}"
+        else printf '%s:41234' "${IP[$pod]}"; fi ;;
+      "curl "*/hostname)
+        for p in "${!IP[@]}"; do if [[ "$url" == *"//${IP[$p]}:"* ]]; then printf '%s' "$p"; fi; done ;;
+      "curl http://"*)
+        if [[ "$url" == *"//${STUB_SILENT:-none}:"* ]]; then
+          printf '000'; echo "curl: (28) Connection timed out after 5001 milliseconds" >&2; exit 28
+        fi
+        printf '200' ;;
+      "dig "*)
+        name=${5%%.*}
+        [ -z "${SVC[$name]:-}" ] || printf '%s\n' "${SVC[$name]}" ;;
+      "/agnhost "*)
+        name=${url%%.*}
+        [ -n "${SVC[$name]:-}" ] || { echo "DNS: lookup $url: no such host" >&2; exit 1; } ;;
+      *) echo "unexpected exec $*" >&2; exit 2 ;;
+    esac ;;
+  *) echo "unexpected kubectl $*" >&2; exit 2 ;;
+esac
+STUB
+  chmod +x "$BIN/kubectl"
+  export PATH="$BIN:$PATH"
+  export KUBECONFIG="$STATE/admin.conf" TIMEOUT_SECONDS=5 REQUEST_SECONDS=1
+  export SERVICES="vote/redis:6379 vote/db:5432" NODEPORTS="vote/vote:30004"
+  export NODE_ADDRESSES="cp-1=192.168.56.10 worker-1=192.168.56.11 worker-2=192.168.56.12"
+}
+
+teardown() {
+  rm -rf "$STATE"
+}
+
+# Runs the script, keeping stdout apart from the log on stderr.
+collect() {
+  run --separate-stderr bash "$SCRIPT"
+}
+
+# Evaluates a JavaScript expression over the observation document (`o`); prints the result.
+query() {
+  printf '%s' "$output" | node -e '
+    const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const v = eval(process.argv[1]);
+    console.log(typeof v === "string" ? v : JSON.stringify(v));' "$1"
+}
+
+@test "prints one valid JSON document with nodes, probes and the kubernetes Service IP" {
+  collect
+  [ "$status" -eq 0 ]
+  [ "$(query 'o.nodes.map(n => n.name + "=" + n.address + "@" + n.podCIDR).join(" ")')" = \
+    "cp-1=192.168.56.10@10.244.0.0/24 worker-1=192.168.56.11@10.244.1.0/24 worker-2=192.168.56.12@10.244.2.0/24" ]
+  [ "$(query 'o.probes.map(p => p.pod + "=" + p.ip + ":" + p.ready).join(" ")')" = \
+    "pod-cp-1=10.244.0.5:true pod-worker-1=10.244.1.7:true pod-worker-2=10.244.2.9:true" ]
+  [ "$(query 'o.kubernetesServiceIp')" = "10.96.0.1" ]
+  [ "$(query 'o.hostProbes.length')" = 3 ]
+}
+
+@test "observes /clientip for every ordered pair of probe pods on different nodes" {
+  collect
+  [ "$status" -eq 0 ]
+  [ "$(query 'o.podToPod.length')" = 6 ]
+  [ "$(query 'o.podToPod.map(p => p.from + ">" + p.to).join(" ")')" = \
+    "cp-1>worker-1 cp-1>worker-2 worker-1>cp-1 worker-1>worker-2 worker-2>cp-1 worker-2>worker-1" ]
+  [ "$(query 'o.podToPod.find(p => p.from === "worker-1" && p.to === "cp-1").clientIp')" = "10.244.1.7:41234" ]
+  [ "$(query 'o.podToPod.every(p => p.error === "")')" = true ]
+}
+
+@test "records the address a NATed path shows instead of the pod IP" {
+  STUB_NAT=1 collect
+  [ "$status" -eq 0 ]
+  [ "$(query 'o.podToPod.find(p => p.from === "cp-1" && p.to === "worker-2").clientIp')" = "192.168.56.10:41234" ]
+}
+
+@test "reaches every probe pod from every hostNetwork probe, own node included" {
+  collect
+  [ "$(query 'o.nodeToPod.length')" = 9 ]
+  [ "$(query 'o.nodeToPod.find(p => p.from === "worker-2" && p.to === "worker-2").hostname')" = "pod-worker-2" ]
+}
+
+@test "resolves and connects to each app Service and records a name that does not resolve" {
+  collect
+  [ "$(query 'o.services.map(s => s.fqdn).join(" ")')" = "redis.vote.svc.cluster.local db.vote.svc.cluster.local" ]
+  [ "$(query 'o.services[0].resolved.join(",") + " " + o.services[0].connected + " " + o.services[0].clusterIp')" = \
+    "10.96.10.10 true 10.96.10.10" ]
+  [ "$(query 'o.services[1].resolved.length + " " + o.services[1].connected')" = "0 false" ]
+  [[ "$(query 'o.services[1].error')" == *"db.vote.svc.cluster.local did not resolve"* ]]
+}
+
+@test "asks every node address for each NodePort, from another node's hostNetwork probe" {
+  STUB_SILENT=192.168.56.12 collect
+  [ "$status" -eq 0 ]
+  [ "$(query 'o.nodePorts[0].answers.map(a => a.node + ":" + a.httpStatus + "<" + a.from).join(" ")')" = \
+    "cp-1:200<worker-1 worker-1:200<cp-1 worker-2:0<cp-1" ]
+  [[ "$(query 'o.nodePorts[0].answers[2].error')" == *"timed out"* ]]
+  grep -q 'exec -n kubelab-netcheck host-cp-1 -- curl .* http://192.168.56.12:30004/' "$STATE/calls"
+}
+
+@test "deploys a pinned netexec pod and a hostNetwork probe per node in a privileged namespace" {
+  collect
+  grep -q 'pod-security.kubernetes.io/enforce: privileged' "$STATE/applied.yaml"
+  [ "$(grep -c 'nodeName:' "$STATE/applied.yaml")" -eq 6 ]
+  [ "$(grep -c 'hostNetwork: true' "$STATE/applied.yaml")" -eq 3 ]
+  grep -q 'image: "registry.k8s.io/e2e-test-images/agnhost:2\.[0-9.]*"' "$STATE/applied.yaml"
+  grep -q 'tolerations: \[{operator: Exists}\]' "$STATE/applied.yaml"
+  grep -q -- '--timeout=5s' <(grep '^wait pod' "$STATE/calls")
+  node -e 'const docs = require(process.argv[1]).parseAllDocuments(require("fs").readFileSync(process.argv[2], "utf8"));
+    if (docs.length !== 7 || docs.some((d) => d.errors.length)) process.exit(1);' \
+    "$BATS_TEST_DIRNAME/../../node_modules/yaml" "$STATE/applied.yaml"
+}
+
+@test "deletes the probe namespace at exit" {
+  collect
+  [ "$(tail -n 1 "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=false" ]
+}
+
+@test "deletes the probe namespace even when deploying the probes fails" {
+  STUB_FAIL="apply" collect
+  [ "$status" -ne 0 ]
+  [ -z "$output" ]
+  [ "$(tail -n 1 "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=false" ]
+}
+
+@test "fails without output when the cluster cannot be listed, and still cleans up" {
+  STUB_FAIL="get nodes" collect
+  [ "$status" -ne 0 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"refused"* ]]
+  grep -q '^delete namespace kubelab-netcheck --ignore-not-found --wait=false$' "$STATE/calls"
+}
+
+@test "KEEP_PROBES=1 leaves the probes in place" {
+  KEEP_PROBES=1 collect
+  [ "$status" -eq 0 ]
+  ! grep -q -- '--wait=false' "$STATE/calls"
+}
+
+@test "rejects a malformed SERVICES entry before touching the cluster" {
+  SERVICES="redis" collect
+  [ "$status" -ne 0 ]
+  [[ "$stderr" == *"expected namespace/name:port"* ]]
+  [ ! -e "$STATE/calls" ]
+}
+
+@test "escapes quotes, backslashes and control characters in observed text" {
+  STUB_CLIENTIP=$'we"ird\\\tpath\x01' collect
+  [ "$status" -eq 0 ]
+  [ "$(query 'JSON.stringify(o.podToPod[0].clientIp)')" = '"we\"ird\\\tpath"' ]
+}
