@@ -1,0 +1,122 @@
+// The pod network addon: its Helm chart through a provider built from the cluster's kubeconfig,
+// then a bounded wait on a control plane until every node and the addon's agents are Ready.
+// Until then nodes are NotReady, so everything that schedules pods depends on `ready`.
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import { LabConfig } from "../../config";
+import { nodeStep } from "../remote";
+import { LabNode } from "../types";
+import { AddonRelease, addonPlan, addonRelease, assertAddonMatchesPlan, enforcesNetworkPolicy } from "./values";
+
+export interface PodNetworkArgs {
+  network: LabConfig["network"];
+  /** Secret: the admin kubeconfig. */
+  kubeconfig: pulumi.Output<string>;
+  /** The control-plane endpoint: Cilium's kube-proxy replacement dials it directly. */
+  apiServer: { host: pulumi.Input<string>; port: number };
+  /** Where the readiness wait runs (it reads /etc/kubernetes/admin.conf there). */
+  controlPlane: LabNode;
+  /** Every node that must end up Ready. */
+  nodeNames: string[];
+  /** Node joins: they may run in parallel with the install, the readiness wait needs both. */
+  joins: pulumi.Resource[];
+  /** Bound of the readiness wait on the node. @default 600 */
+  readyTimeoutSeconds?: number;
+}
+
+export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
+
+/**
+ * The Helm release for `args.network`, checked against the network plan: throws (listing every
+ * `[rule] message`) when the addon's pool is not kubeadm's podSubnet or collides with another range.
+ */
+export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer">): AddonRelease {
+  const { network } = args;
+  const addonArgs = {
+    cni: network.cni,
+    podCidr: network.podCidr,
+    nodeCidr: network.nodeCidr,
+    serviceCidr: network.serviceCidr,
+    kubeProxyReplacement: network.cni === "cilium" && network.kubeProxyReplacement,
+    chartVersion: network.chartVersions[network.cni],
+    apiServerHost: args.apiServer.host,
+    apiServerPort: args.apiServer.port,
+  };
+  const release = addonRelease(addonArgs);
+  assertAddonMatchesPlan(release, addonPlan(addonArgs));
+  return release;
+}
+
+/** Pass the kubeadm init step as `opts.dependsOn`: the provider needs a running API server. */
+export class PodNetwork extends pulumi.ComponentResource {
+  /** Talks to the cluster with the admin kubeconfig; the app and checks reuse it. */
+  public readonly provider: k8s.Provider;
+  /** The addon's chart (a component: depending on it waits for everything it applied). */
+  public readonly chart: k8s.helm.v4.Chart;
+  /** The readiness wait: every node Ready and the addon's agents Ready. */
+  public readonly ready: command.remote.Command;
+  /** Whether NetworkPolicies take effect (Flannel ignores them). */
+  public readonly enforcesNetworkPolicy: boolean;
+  /** The chart, version, namespace and values installed, for render and the policy checks. */
+  public readonly release: AddonRelease;
+
+  constructor(name: string, args: PodNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Before anything is registered: a mismatching pool must fail the preview, not a half-built cluster.
+    const release = checkedRelease(args);
+    super("kubelab:network:PodNetwork", name, {}, opts);
+    this.release = release;
+    this.enforcesNetworkPolicy = enforcesNetworkPolicy(release.cni);
+
+    // Children do not inherit the component's dependsOn: the provider waits for init itself.
+    this.provider = new k8s.Provider(
+      `${name}-provider`,
+      // A lab's machines may be gone before `destroy`; dropping unreachable objects from state
+      // keeps destroy from failing on a cluster that no longer exists.
+      { kubeconfig: pulumi.secret(args.kubeconfig), deleteUnreachable: true },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+
+    const namespace =
+      release.namespace === "kube-system"
+        ? undefined
+        : new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: release.namespace, labels: release.namespaceLabels } },
+            { parent: this, provider: this.provider },
+          );
+
+    this.chart = new k8s.helm.v4.Chart(
+      `${name}-${release.cni}`,
+      {
+        chart: release.chart,
+        repositoryOpts: { repo: release.repo },
+        version: release.version,
+        namespace: release.namespace,
+        values: release.values,
+      },
+      { parent: this, provider: this.provider, dependsOn: namespace ? [namespace] : [] },
+    );
+
+    this.ready = nodeStep(
+      `${name}-wait-ready`,
+      {
+        node: args.controlPlane,
+        script: "wait-network",
+        env: {
+          EXPECTED_NODES: args.nodeNames.join(" "),
+          ADDON_NAMESPACE: release.agent.namespace,
+          ADDON_SELECTOR: release.agent.selector,
+          TIMEOUT_SECONDS: String(args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS),
+        },
+      },
+      { parent: this, dependsOn: [this.chart, ...args.joins] },
+    );
+
+    this.registerOutputs({
+      addon: release.cni,
+      enforcesNetworkPolicy: this.enforcesNetworkPolicy,
+      ready: this.ready.stdout,
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { LabConfig } from "../../../config";
+import { RecordedResource, isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../lib/mock-runtime";
+import { mockedOutputs } from "../../../components/network/mocked";
+import { PodNetwork, checkedRelease } from "../../../components/network/pod-network";
+import { LabNode } from "../../../components/types";
+import { parse, staticRaw } from "../../helpers";
+
+const KEY = "PRIVATE-KEY-SENTINEL";
+const KUBECONFIG = "KUBECONFIG-SENTINEL";
+
+function networkConfig(network: Record<string, unknown> = {}): LabConfig["network"] {
+  // Flannel ignores NetworkPolicies, so config validation wants the app's policies off with it.
+  const app = { networkPolicies: network.cni !== "flannel" };
+  return parse(staticRaw({ network: { nodeCidr: "192.168.56.0/24", ...network }, app })).network;
+}
+
+function fakeNode(name: string, address: string): LabNode {
+  return {
+    name,
+    role: "control-plane",
+    address: pulumi.output(address),
+    connection: pulumi.secret({ host: address, user: "ubuntu", privateKey: KEY }),
+    readyAfter: [],
+  };
+}
+
+interface Run {
+  resources: RecordedResource[];
+  /** Provider reference each resource was registered with, by name. */
+  providers: Map<string, string | undefined>;
+  outputs: Record<string, unknown>;
+}
+
+/** Records the provider reference the mocks receive for every resource registered after this call. */
+function captureProviders(into: Map<string, string | undefined>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { mocks: { newResource: Function } };
+  const next = monitor.mocks.newResource;
+  monitor.mocks.newResource = (args: { name: string; provider?: string }) => {
+    into.set(args.name, args.provider);
+    return next(args);
+  };
+}
+
+async function deploy(network = networkConfig()): Promise<Run> {
+  const providers = new Map<string, string | undefined>();
+  const run = await runProgram(
+    () => {
+      captureProviders(providers);
+      const cp = fakeNode("cp-1", "192.168.56.10");
+      const init = new command.remote.Command("cluster-init", { connection: cp.connection, create: "kubeadm init" });
+      const joins = ["worker-1", "worker-2"].map(
+        (w) => new command.remote.Command(`cluster-${w}-join`, { connection: cp.connection, create: "kubeadm join" }),
+      );
+      const pods = new PodNetwork(
+        "network",
+        {
+          network,
+          kubeconfig: pulumi.secret(KUBECONFIG),
+          apiServer: { host: cp.address, port: 6443 },
+          controlPlane: cp,
+          nodeNames: ["cp-1", "worker-1", "worker-2"],
+          joins,
+        },
+        { dependsOn: [init] },
+      );
+      // Stands in for anything that schedules pods.
+      new command.remote.Command("app", { connection: cp.connection, create: "true" }, { dependsOn: [pods.ready] });
+      return { enforcesNetworkPolicy: pods.enforcesNetworkPolicy, ready: pods.ready.stdout };
+    },
+    { config: {}, mockedOutputs },
+  );
+  return { ...run, providers };
+}
+
+function byName(run: Run, name: string): RecordedResource {
+  const found = run.resources.find((r) => r.name === name);
+  assert.ok(found, `no resource named ${name}; have ${run.resources.map((r) => r.name).join(", ")}`);
+  return found;
+}
+
+describe("PodNetwork", () => {
+  it("builds a provider from the secret kubeconfig, after kubeadm init", async () => {
+    const run = await deploy();
+    const provider = byName(run, "network-provider");
+    assert.equal(provider.type, "pulumi:providers:kubernetes");
+    assert.equal(provider.parent, "network");
+    assert.ok(isSecretValue(provider.inputs.kubeconfig), "kubeconfig input must be secret");
+    assert.equal(revealSecrets(provider.inputs.kubeconfig), KUBECONFIG);
+    assert.ok(provider.dependsOn.includes("cluster-init"));
+  });
+
+  it("installs the addon's chart through that provider, after its namespace", async () => {
+    const run = await deploy();
+    const chart = byName(run, "network-calico");
+    assert.equal(chart.type, "kubernetes:helm.sh/v4:Chart");
+    assert.match(String(run.providers.get("network-calico")), /::network-provider::/);
+    assert.match(String(run.providers.get("network-namespace")), /::network-provider::/);
+    assert.deepEqual(chart.dependsOn, ["network-namespace"]);
+    assert.equal(chart.inputs.chart, "tigera-operator");
+    assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://docs.tigera.io/calico/charts" });
+    assert.equal(chart.inputs.version, "v3.31.2");
+    assert.equal(chart.inputs.namespace, "tigera-operator");
+    const pools = (chart.inputs.values as { installation: { calicoNetwork: { ipPools: { cidr: string }[] } } })
+      .installation.calicoNetwork.ipPools;
+    assert.deepEqual(
+      pools.map((p) => p.cidr),
+      ["10.244.0.0/16"],
+    );
+  });
+
+  it("creates the addon namespace with its Pod Security label", async () => {
+    const run = await deploy(networkConfig({ cni: "flannel" }));
+    const namespace = byName(run, "network-namespace");
+    assert.equal(namespace.type, "kubernetes:core/v1:Namespace");
+    assert.deepEqual(namespace.inputs.metadata, {
+      name: "kube-flannel",
+      labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+    });
+    assert.equal(byName(run, "network-flannel").inputs.namespace, "kube-flannel");
+  });
+
+  it("installs Cilium into kube-system without creating a namespace, with the API server in its values", async () => {
+    const run = await deploy(networkConfig({ cni: "cilium", kubeProxyReplacement: true }));
+    assert.equal(
+      run.resources.some((r) => r.name === "network-namespace"),
+      false,
+    );
+    const chart = byName(run, "network-cilium");
+    assert.deepEqual(chart.dependsOn, []);
+    const values = chart.inputs.values as Record<string, unknown>;
+    assert.equal(values.k8sServiceHost, "192.168.56.10");
+    assert.equal(values.k8sServicePort, 6443);
+    assert.equal(values.kubeProxyReplacement, true);
+  });
+
+  it("waits for readiness on the control plane after the chart and after every join", async () => {
+    const run = await deploy();
+    const wait = byName(run, "network-wait-ready");
+    assert.equal(wait.type, "command:remote:Command");
+    assert.equal(wait.parent, "network");
+    assert.deepEqual(wait.dependsOn, ["cluster-worker-1-join", "cluster-worker-2-join", "network-calico"]);
+    const create = String(wait.inputs.create);
+    assert.match(create, /EXPECTED_NODES='cp-1 worker-1 worker-2'/);
+    assert.match(create, /ADDON_NAMESPACE=calico-system/);
+    assert.match(create, /ADDON_SELECTOR=k8s-app\\=calico-node/);
+    assert.match(create, /TIMEOUT_SECONDS=600/);
+    assert.deepEqual(byName(run, "app").dependsOn, ["network-wait-ready"]);
+  });
+
+  it("does not wait on the joins before installing the chart", async () => {
+    const run = await deploy();
+    for (const name of ["network-provider", "network-namespace", "network-calico"]) {
+      assert.equal(
+        byName(run, name).dependsOn.some((d) => d.endsWith("-join")),
+        false,
+        name,
+      );
+    }
+  });
+
+  it("keeps every secret out of plain-text inputs", async () => {
+    const run = await deploy(networkConfig({ cni: "cilium", kubeProxyReplacement: true }));
+    for (const resource of run.resources) {
+      const plain = JSON.stringify(redactSecrets(resource.inputs));
+      assert.equal(plain.includes(KEY), false, `${resource.name} exposes the SSH key`);
+      assert.equal(plain.includes(KUBECONFIG), false, `${resource.name} exposes the kubeconfig`);
+    }
+    assert.ok(isSecretValue(byName(run, "network-wait-ready").inputs.connection));
+  });
+
+  it("reports whether NetworkPolicies are enforced and what the wait saw", async () => {
+    const calico = await deploy();
+    assert.equal(calico.outputs.enforcesNetworkPolicy, true);
+    assert.equal(calico.outputs.ready, "all 3 nodes Ready; k8s-app=calico-node pods Ready in calico-system\n");
+    const flannel = await deploy(networkConfig({ cni: "flannel" }));
+    assert.equal(flannel.outputs.enforcesNetworkPolicy, false);
+  });
+
+  it("refuses a plan its pool collides with before registering anything", async () => {
+    const network = { ...networkConfig(), podCidr: "10.244.0.0/16", nodeCidr: "10.244.1.0/24" };
+    assert.throws(
+      () => checkedRelease({ network, apiServer: { host: "10.244.1.10", port: 6443 } }),
+      /\[cidr-overlap\] nodeCidr 10\.244\.1\.0\/24 overlaps podCidr 10\.244\.0\.0\/16/,
+    );
+    const run = await runProgram(
+      () => {
+        const cp = fakeNode("cp-1", "10.244.1.10");
+        const args = { network, kubeconfig: pulumi.secret(KUBECONFIG), apiServer: { host: cp.address, port: 6443 } };
+        try {
+          new PodNetwork("network", { ...args, controlPlane: cp, nodeNames: ["cp-1"], joins: [] });
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+        return {};
+      },
+      { config: {} },
+    );
+    assert.match(String(run.outputs.error), /\[cidr-overlap\]/);
+    assert.deepEqual(
+      run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.name),
+      [],
+    );
+  });
+});
