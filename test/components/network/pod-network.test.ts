@@ -5,12 +5,15 @@ import * as command from "@pulumi/command";
 import { LabConfig } from "../../../config";
 import { RecordedResource, isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../lib/mock-runtime";
 import { mockedOutputs } from "../../../components/network/mocked";
+import { registerMockedOutputs } from "../../../lib/mock-outputs";
 import { PodNetwork, checkedRelease } from "../../../components/network/pod-network";
 import { LabNode } from "../../../components/types";
 import { parse, staticRaw } from "../../helpers";
 
 const KEY = "PRIVATE-KEY-SENTINEL";
 const KUBECONFIG = "KUBECONFIG-SENTINEL";
+
+registerMockedOutputs(mockedOutputs);
 
 function networkConfig(network: Record<string, unknown> = {}): LabConfig["network"] {
   // Flannel ignores NetworkPolicies, so config validation wants the app's policies off with it.
@@ -71,7 +74,7 @@ async function deploy(network = networkConfig()): Promise<Run> {
       new command.remote.Command("app", { connection: cp.connection, create: "true" }, { dependsOn: [pods.ready] });
       return { enforcesNetworkPolicy: pods.enforcesNetworkPolicy, ready: pods.ready.stdout };
     },
-    { config: {}, mockedOutputs },
+    { config: {} },
   );
   return { ...run, providers };
 }
