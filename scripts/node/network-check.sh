@@ -273,8 +273,7 @@ services_json() {
         while read -r ips; do
           if [[ "$ips" =~ ^[0-9.]+$ || "$ips" =~ ^[0-9a-fA-F]*:[0-9a-fA-F:]+$ ]]; then resolved+=("$(json_str "$ips")"); fi
         done <<<"$OUT"
-      fi
-      [ "${#resolved[@]}" -gt 0 ] || err="$fqdn did not resolve${ERR:+: $ERR}"
+      else err=$ERR; fi
       if run_probe "$client" /agnhost connect "--timeout=${REQUEST_SECONDS}s" "$fqdn:$port"; then
         connected=1
       elif [ -z "$err" ]; then err=$ERR; fi

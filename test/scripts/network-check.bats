@@ -54,7 +54,7 @@ case "$1 $2" in
         [ -z "${SVC[$name]:-}" ] || printf '%s\n' "${SVC[$name]}" ;;
       "/agnhost "*)
         name=${url%%.*}
-        [ -n "${SVC[$name]:-}" ] || { echo "DNS: lookup $url: no such host" >&2; exit 1; } ;;
+        [ -n "${SVC[$name]:-}" ] || { echo "DNS: lookup ${url%%:*} on 10.96.0.10:53: no such host" >&2; exit 1; } ;;
       *) echo "unexpected exec $*" >&2; exit 2 ;;
     esac ;;
   *) echo "unexpected kubectl $*" >&2; exit 2 ;;
@@ -123,7 +123,7 @@ query() {
   [ "$(query 'o.services[0].resolved.join(",") + " " + o.services[0].connected + " " + o.services[0].clusterIp')" = \
     "10.96.10.10 true 10.96.10.10" ]
   [ "$(query 'o.services[1].resolved.length + " " + o.services[1].connected')" = "0 false" ]
-  [[ "$(query 'o.services[1].error')" == *"db.vote.svc.cluster.local did not resolve"* ]]
+  [[ "$(query 'o.services[1].error')" == *"lookup db.vote.svc.cluster.local on 10.96.0.10:53: no such host"* ]]
 }
 
 @test "asks every node address for each NodePort, from another node's hostNetwork probe" {
