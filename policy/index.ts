@@ -1,0 +1,29 @@
+// The one entry point to kubelab's policy rules (DESIGN §5): the program, `npm run check`, the
+// tests and the CrossGuard pack all call checkObjects.
+import { PolicyError, hasErrors, sortViolations } from "./format";
+import { buildIndex } from "./object-index";
+import { checkPlan } from "./plan-rules";
+import { OBJECT_RULES } from "./rules/catalog";
+import { NetworkPlan, SourcedObject, Violation } from "./types";
+
+export { OBJECT_RULES, RULES, RuleInfo } from "./rules/catalog";
+export { ParseError, PolicyError, formatJson, formatText, hasErrors, sortViolations, summaryLine } from "./format";
+export { parseManifests } from "./load";
+export { resourceOf } from "./k8s";
+export * from "./types";
+
+/** Every object rule over `objects`, plus the plan rules when a plan is given; sorted by file, resource, rule. */
+export function checkObjects(objects: SourcedObject[], plan?: NetworkPlan): Violation[] {
+  const index = buildIndex(objects);
+  const effectivePlan = plan ?? {};
+  const found = Object.values(OBJECT_RULES).flatMap((rule) => rule(objects, effectivePlan, index));
+  if (plan) found.push(...checkPlan(plan));
+  return sortViolations(found);
+}
+
+/** Throws a PolicyError listing every error; warnings never stop a run. */
+export function assertNoPolicyErrors(objects: SourcedObject[], plan?: NetworkPlan): Violation[] {
+  const violations = checkObjects(objects, plan);
+  if (hasErrors(violations)) throw new PolicyError(violations);
+  return violations;
+}
