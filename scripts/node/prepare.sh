@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Makes a Debian/Ubuntu machine ready for kubeadm: hostname, swap off, kernel modules and sysctls,
+# containerd with the systemd cgroup driver, pinned kubelet/kubeadm/kubectl from pkgs.k8s.io.
+# Safe to re-run: files are only rewritten and services only restarted when their content changes,
+# and installed packages of the wanted version are left alone.
+# stdout: only the last line `KUBEADM_VERSION=<kubeadm version -o short>`; progress goes to stderr.
+set -euo pipefail
+shopt -s inherit_errexit
+
+: "${NODE_NAME:?NODE_NAME is required (the Kubernetes node name)}"
+: "${NODE_IP:?NODE_IP is required (the node address kubelet registers)}"
+: "${KUBERNETES_MINOR:?KUBERNETES_MINOR is required, e.g. 1.36}"
+KUBERNETES_PACKAGE_VERSION="${KUBERNETES_PACKAGE_VERSION:-}"
+# Tests point this at a scratch directory; on a node it is unset and every path is the real one.
+ROOT="${KUBELAB_ROOT:-}"
+
+KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
+SOURCES_LIST=/etc/apt/sources.list.d/kubernetes.list
+K8S_PACKAGES=(kubelet kubeadm kubectl)
+APT_ATTEMPTS=10
+APT_RETRY_SECONDS=15
+export DEBIAN_FRONTEND=noninteractive
+
+exec 3>&1 1>&2
+STEP="starting"
+APT_UPDATED=0
+FILE_CHANGED=0
+
+log() { echo "prepare.sh [$NODE_NAME]: $*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then log "FAILED while ${STEP} (exit ${rc})"; fi
+}
+trap on_exit EXIT
+step() {
+  STEP="$*"
+  log "$*"
+}
+
+# Replaces DEST with stdin when the content differs; FILE_CHANGED says whether it did (so stdin
+# comes from a redirection, never a pipe, which would run this in a subshell).
+write_file() {
+  local dest="$1" mode="$2" tmp
+  tmp="$(mktemp)"
+  cat >"$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    FILE_CHANGED=0
+    return 0
+  fi
+  mkdir -p "$(dirname "$dest")"
+  install -m "$mode" "$tmp" "$dest"
+  rm -f "$tmp"
+  FILE_CHANGED=1
+}
+
+# apt-get with bounded retries while another apt/dpkg (cloud-init, unattended-upgrades) holds
+# the lock; any other failure stops the script with apt-get's exit code.
+apt_get() {
+  local attempt out rc
+  out="$(mktemp)"
+  for ((attempt = 1; ; attempt++)); do
+    rc=0
+    apt-get -o DPkg::Lock::Timeout=60 "$@" </dev/null >"$out" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      rm -f "$out"
+      return 0
+    fi
+    if ((attempt < APT_ATTEMPTS)) && grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$out"; then
+      log "apt-get $1: package manager busy (attempt ${attempt}/${APT_ATTEMPTS}); retrying in ${APT_RETRY_SECONDS}s"
+      sleep "$APT_RETRY_SECONDS"
+      continue
+    fi
+    tail -n 20 "$out" >&2
+    rm -f "$out"
+    log "apt-get $* failed (exit ${rc})"
+    return "$rc"
+  done
+}
+
+apt_update_once() {
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    apt_get update
+    APT_UPDATED=1
+  fi
+}
+
+# Installed version of a package, empty when it is not installed.
+installed_version() {
+  local out
+  # shellcheck disable=SC2016 # dpkg-query's format, not a shell expansion
+  out="$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$1" 2>/dev/null)" || return 0
+  case "$out" in "installed "*) printf '%s' "${out#installed }" ;; esac
+}
+
+has_candidate() {
+  local candidate
+  candidate="$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
+  [ -n "$candidate" ] && [ "$candidate" != "(none)" ]
+}
+
+check_inputs() {
+  step "checking inputs"
+  [[ "$NODE_NAME" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] ||
+    die "NODE_NAME '$NODE_NAME' is not a valid node name (lowercase letters, digits and '-')"
+  [[ "$NODE_IP" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "NODE_IP '$NODE_IP' is not an IPv4 address"
+  [[ "$KUBERNETES_MINOR" =~ ^1\.[0-9]+$ ]] || die "KUBERNETES_MINOR '$KUBERNETES_MINOR' is not a minor version such as 1.36"
+  if [ -n "$KUBERNETES_PACKAGE_VERSION" ] && [[ ! "$KUBERNETES_PACKAGE_VERSION" =~ ^${KUBERNETES_MINOR//./\\.}\.[0-9]+$ ]]; then
+    die "KUBERNETES_PACKAGE_VERSION '$KUBERNETES_PACKAGE_VERSION' is not a patch of ${KUBERNETES_MINOR} (e.g. ${KUBERNETES_MINOR}.4, or empty for the latest)"
+  fi
+}
+
+# KEY's value in /etc/os-release, quotes removed (read, not sourced).
+os_release_field() {
+  awk -F= -v key="$1" '$1 == key { sub(/^[^=]*=/, ""); gsub(/^["\047]|["\047]$/, ""); print; exit }' "$ROOT/etc/os-release"
+}
+
+check_os() {
+  step "checking the operating system"
+  [ -r "$ROOT/etc/os-release" ] || die "/etc/os-release is missing; kubelab supports Ubuntu 22.04/24.04 and Debian 12/13"
+  local id version pretty
+  id="$(os_release_field ID)"
+  version="$(os_release_field VERSION_ID)"
+  pretty="$(os_release_field PRETTY_NAME)"
+  case "${id}:${version}" in
+    ubuntu:22.04 | ubuntu:24.04 | debian:12 | debian:13) ;;
+    *) die "unsupported operating system '${pretty:-$id $version}'; kubelab supports Ubuntu 22.04/24.04 and Debian 12/13" ;;
+  esac
+}
+
+# Cloud images run apt from cloud-init right after boot; let it finish first (bounded).
+wait_for_cloud_init() {
+  command -v cloud-init >/dev/null 2>&1 || return 0
+  step "waiting for cloud-init to finish (at most 10 minutes)"
+  timeout 600 cloud-init status --wait >/dev/null 2>&1 || log "cloud-init did not report success; continuing"
+}
+
+set_hostname() {
+  local current
+  current="$(cat "$ROOT/proc/sys/kernel/hostname")"
+  if [ "$current" != "$NODE_NAME" ]; then
+    step "setting the hostname to $NODE_NAME (was $current)"
+    hostnamectl set-hostname "$NODE_NAME"
+  fi
+}
+
+disable_swap() {
+  # kubelet refuses to start with swap on (failSwapOn); fstab keeps it off after a reboot.
+  step "turning swap off"
+  swapoff -a
+  local fstab="$ROOT/etc/fstab"
+  [ -f "$fstab" ] || return 0
+  local updated
+  updated="$(mktemp)"
+  awk '!/^[[:space:]]*#/ && $3 == "swap" { print "#" $0; next } { print }' "$fstab" >"$updated"
+  if cmp -s "$updated" "$fstab"; then
+    rm -f "$updated"
+  else
+    log "commenting out swap entries in /etc/fstab"
+    cat "$updated" >"$fstab"
+    rm -f "$updated"
+  fi
+}
+
+kernel_setup() {
+  step "loading overlay and br_netfilter"
+  write_file "$ROOT/etc/modules-load.d/k8s.conf" 0644 <<<$'overlay\nbr_netfilter'
+  modprobe overlay
+  modprobe br_netfilter
+  step "applying the Kubernetes sysctls"
+  write_file "$ROOT/etc/sysctl.d/99-kubernetes.conf" 0644 <<'EOF'
+# Written by kubelab: pod traffic crosses Linux bridges and must be forwarded and seen by iptables.
+net.bridge.bridge-nf-call-iptables = 1
+net.bridge.bridge-nf-call-ip6tables = 1
+net.ipv4.ip_forward = 1
+EOF
+  sysctl --system >/dev/null
+}
+
+install_base_packages() {
+  local missing=() pkg
+  for pkg in ca-certificates curl gpg; do
+    [ -n "$(installed_version "$pkg")" ] || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  step "installing ${missing[*]}"
+  apt_update_once
+  apt_get install -y --no-install-recommends "${missing[@]}"
+}
+
+kubernetes_repo() {
+  local url="https://pkgs.k8s.io/core:/stable:/v${KUBERNETES_MINOR}/deb/"
+  step "configuring the Kubernetes ${KUBERNETES_MINOR} package repository"
+  write_file "$ROOT$SOURCES_LIST" 0644 <<<"deb [signed-by=${KEYRING}] ${url} /"
+  local list_changed="$FILE_CHANGED"
+  if [ "$list_changed" -eq 1 ] || [ ! -s "$ROOT$KEYRING" ]; then
+    local key
+    key="$(mktemp)"
+    timeout 120 curl -fsSL --retry 5 --retry-delay 3 "${url}Release.key" -o "$key"
+    gpg --batch --yes --dearmor -o "$key.gpg" "$key"
+    mkdir -p "$ROOT/etc/apt/keyrings"
+    install -m 0644 "$key.gpg" "$ROOT$KEYRING"
+    rm -f "$key" "$key.gpg"
+    list_changed=1
+  fi
+  # A new repository (or another minor) needs fresh package lists.
+  if [ "$list_changed" -eq 1 ]; then APT_UPDATED=0; fi
+}
+
+# The Debian version to pin (e.g. 1.36.4-1.1): the requested patch, or the newest of the minor.
+wanted_package_version() {
+  local versions match
+  versions="$(apt-cache madison kubeadm | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')"
+  if [ -n "$KUBERNETES_PACKAGE_VERSION" ]; then
+    match="$(grep -E "^${KUBERNETES_PACKAGE_VERSION//./\\.}-" <<<"$versions" | sort -V | tail -n 1 || true)"
+  else
+    match="$(grep -E "^${KUBERNETES_MINOR//./\\.}\.[0-9]+-" <<<"$versions" | sort -V | tail -n 1 || true)"
+  fi
+  if [ -z "$match" ]; then
+    log "kubeadm versions offered: $(tr '\n' ' ' <<<"$versions")"
+    die "no kubeadm package for ${KUBERNETES_PACKAGE_VERSION:-$KUBERNETES_MINOR} in the pkgs.k8s.io v${KUBERNETES_MINOR} repository"
+  fi
+  printf '%s' "$match"
+}
+
+# True when kubelet, kubeadm and kubectl are installed at one version that satisfies the request.
+kubernetes_packages_current() {
+  local pkg version first=""
+  for pkg in "${K8S_PACKAGES[@]}"; do
+    version="$(installed_version "$pkg")"
+    [ -n "$version" ] || return 1
+    [ -z "$first" ] || [ "$version" = "$first" ] || return 1
+    first="$version"
+  done
+  if [ -n "$KUBERNETES_PACKAGE_VERSION" ]; then
+    [[ "$first" == "${KUBERNETES_PACKAGE_VERSION}-"* ]]
+  else
+    [[ "$first" == "${KUBERNETES_MINOR}."* ]]
+  fi
+}
+
+install_kubernetes_packages() {
+  if kubernetes_packages_current; then
+    log "kubelet, kubeadm and kubectl $(installed_version kubeadm) already installed"
+  else
+    apt_update_once
+    local version pkg pins=()
+    version="$(wanted_package_version)"
+    for pkg in "${K8S_PACKAGES[@]}"; do pins+=("${pkg}=${version}"); done
+    step "installing ${pins[*]}"
+    apt_get install -y --allow-change-held-packages --allow-downgrades "${pins[@]}"
+  fi
+  # Held so an unrelated `apt upgrade` never moves the cluster to another version.
+  apt-mark hold "${K8S_PACKAGES[@]}" >/dev/null
+}
+
+# The distro's `containerd` or Docker's `containerd.io`, whichever is installed or, failing that, offered.
+install_containerd() {
+  local pkg
+  for pkg in containerd containerd.io; do
+    if [ -n "$(installed_version "$pkg")" ]; then
+      log "containerd: package $pkg $(installed_version "$pkg") already installed"
+      return 0
+    fi
+  done
+  apt_update_once
+  if has_candidate containerd; then
+    pkg=containerd
+  elif has_candidate containerd.io; then
+    pkg=containerd.io
+  else
+    die "neither the 'containerd' nor the 'containerd.io' package is available from the configured apt sources"
+  fi
+  step "installing $pkg"
+  apt_get install -y "$pkg"
+}
+
+containerd_major() {
+  local version
+  version="$(containerd --version | grep -oE '(^| )v?[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1 | tr -d ' v')"
+  [ -n "$version" ] || die "could not read the version from 'containerd --version'"
+  printf '%s' "${version%%.*}"
+}
+
+# The pause image this kubeadm pulls; containerd must use the same one as its sandbox image or
+# kubeadm warns and two pause images end up on the node.
+pause_image() {
+  kubeadm config images list --kubernetes-version "$(kubeadm version -o short)" 2>/dev/null | grep '/pause:' | head -n 1 || true
+}
+
+containerd_config_v2() {
+  cat <<EOF
+# Written by kubelab for containerd 1.x (config version 2). The whole file is kubelab's: distro and
+# containerd.io defaults (cgroupfs, or the CRI plugin disabled) must not survive.
+version = 2
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$1"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = true
+EOF
+}
+
+containerd_config_v3() {
+  cat <<EOF
+# Written by kubelab for containerd 2.x (config version 3). containerd 2's default config has no
+# SystemdCgroup line at all, so the whole file is written rather than edited.
+version = 3
+
+[plugins.'io.containerd.cri.v1.images'.pinned_images]
+  sandbox = '$1'
+
+[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+  runtime_type = 'io.containerd.runc.v2'
+
+[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+  SystemdCgroup = true
+EOF
+}
+
+configure_containerd() {
+  local major pause
+  major="$(containerd_major)"
+  pause="$(pause_image)"
+  [ -n "$pause" ] || die "could not read the pause image from 'kubeadm config images list'"
+  step "writing /etc/containerd/config.toml for containerd ${major}.x (sandbox ${pause})"
+  local config
+  case "$major" in
+    1) config="$(containerd_config_v2 "$pause")" ;;
+    2) config="$(containerd_config_v3 "$pause")" ;;
+    *) die "containerd ${major}.x is not supported; kubelab writes configs for containerd 1.x and 2.x" ;;
+  esac
+  write_file "$ROOT/etc/containerd/config.toml" 0644 <<<"$config"
+  if [ "$FILE_CHANGED" -eq 1 ]; then
+    step "restarting containerd"
+    systemctl restart containerd
+  fi
+  systemctl is-enabled --quiet containerd || systemctl enable containerd
+  systemctl is-active --quiet containerd || systemctl start containerd
+}
+
+configure_kubelet() {
+  step "setting kubelet's node IP to $NODE_IP"
+  write_file "$ROOT/etc/default/kubelet" 0644 <<<"KUBELET_EXTRA_ARGS=--node-ip=${NODE_IP}"
+  # Before init/join kubelet has no config and restarts on its own; afterwards it must be told.
+  if [ "$FILE_CHANGED" -eq 1 ] && [ -f "$ROOT/var/lib/kubelet/config.yaml" ]; then
+    systemctl restart kubelet
+  fi
+  systemctl is-enabled --quiet kubelet || systemctl enable kubelet
+}
+
+main() {
+  check_inputs
+  check_os
+  wait_for_cloud_init
+  set_hostname
+  disable_swap
+  kernel_setup
+  install_base_packages
+  kubernetes_repo
+  install_kubernetes_packages
+  install_containerd
+  configure_containerd
+  configure_kubelet
+  STEP="reading the kubeadm version"
+  local version
+  version="$(kubeadm version -o short)"
+  [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || die "unexpected 'kubeadm version -o short' output: $version"
+  log "node ready for kubeadm ${version}"
+  echo "KUBEADM_VERSION=${version}" >&3
+}
+
+main

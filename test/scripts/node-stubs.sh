@@ -1,0 +1,175 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables here are read by the .bats files that source this
+# shellcheck disable=SC2016 # stub bodies are bash source, expanded when the stub runs
+# Sandbox for the bats suites of scripts/node: a fake root (KUBELAB_ROOT), and a PATH that holds only
+# stub system commands plus a few real text tools, so a command nobody stubbed fails with 127
+# instead of touching the machine running the tests.
+#
+# Every stub appends "name args..." to $CALLS. A stub fails with code N when a file
+# $STUB_STATE/fail.<name>.<arg> (or fail.<name>) holds N, for any one of its arguments.
+
+NODE_SCRIPTS="$(cd "$BATS_TEST_DIRNAME/../../scripts/node" && pwd)"
+
+REAL_TOOLS=(bash cat mkdir install cmp mktemp rm awk grep sed chmod timeout dirname head tail sort tr cp touch stat)
+
+TEST_TOKEN="k7x2pq.9f3h1m0z8c4v6b2n"
+TEST_CERT_KEY="7c1e5a9b3d2f4e6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a"
+TEST_CA_HASH="3f2b9e7d1c5a4b8e0f6d2c9a7b3e1f5d8c4a0b6e2f9d7c3a1b5e8f0d4c2a6b9e"
+
+sandbox_setup() {
+  SANDBOX="$BATS_TEST_TMPDIR"
+  FAKE_ROOT="$SANDBOX/root"
+  STUB_BIN="$SANDBOX/bin"
+  STUB_STATE="$SANDBOX/state"
+  CALLS="$STUB_STATE/calls"
+  mkdir -p "$FAKE_ROOT/etc" "$FAKE_ROOT/proc/sys/kernel" "$STUB_BIN" "$STUB_STATE" "$SANDBOX/tmp"
+  : >"$CALLS"
+  local tool
+  for tool in "${REAL_TOOLS[@]}"; do ln -s "$(command -v "$tool")" "$STUB_BIN/$tool"; done
+  default_stubs
+}
+
+# stub NAME [BODY]: an executable NAME on the sandbox PATH running BODY (bash) after logging the call.
+stub() {
+  local name="$1" body="${2:-}"
+  cat >"$STUB_BIN/$name" <<EOF
+#!/usr/bin/env bash
+echo "$name \$*" >>"\$STUB_STATE/calls"
+if [ -f "\$STUB_STATE/fail.$name" ]; then echo "$name: stubbed failure" >&2; exit "\$(cat "\$STUB_STATE/fail.$name")"; fi
+for arg in "\$@"; do
+  case "\$arg" in */*) continue ;; esac
+  if [ -f "\$STUB_STATE/fail.$name.\$arg" ]; then echo "$name \$arg: stubbed failure" >&2; exit "\$(cat "\$STUB_STATE/fail.$name.\$arg")"; fi
+done
+$body
+EOF
+  chmod +x "$STUB_BIN/$name"
+}
+
+unstub() { rm -f "$STUB_BIN/$1"; }
+
+# fail_stub NAME [ARG] CODE: NAME (when called with ARG) exits with CODE.
+fail_stub() {
+  if [ "$#" -eq 3 ]; then echo "$3" >"$STUB_STATE/fail.$1.$2"; else echo "$2" >"$STUB_STATE/fail.$1"; fi
+}
+
+# run_node SCRIPT [VAR=value...]: runs scripts/node/SCRIPT.sh the way components/remote.ts does
+# (`env K=V bash -c '<text>' SCRIPT.sh`), with a clean environment, stdout and stderr separate.
+run_node() {
+  local script="$1"
+  shift
+  run --separate-stderr env -i PATH="$STUB_BIN" HOME="$SANDBOX" TMPDIR="$SANDBOX/tmp" \
+    KUBELAB_ROOT="$FAKE_ROOT" STUB_STATE="$STUB_STATE" "$@" \
+    "$STUB_BIN/bash" -c "$(cat "$NODE_SCRIPTS/$script.sh")" "$script.sh"
+}
+
+called() { grep -qxF -- "$1" "$CALLS"; }
+called_like() { grep -qE -- "$1" "$CALLS"; }
+call_line() { grep -nxF -- "$1" "$CALLS" | head -n 1 | cut -d: -f1; }
+
+# Fails the test with a message (plain bats has no assertion helpers).
+fail() {
+  echo "$*" >&2
+  return 1
+}
+
+default_stubs() {
+  local cmd
+  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl; do
+    stub "$cmd"
+  done
+  stub ip 'if [ "${1:-}" = link ] && [ "${2:-}" = show ]; then grep -qxF "$3" "$STUB_STATE/links" 2>/dev/null; fi'
+
+  # A tiny package database: "name version" lines; apt-get install adds, dpkg-query reads.
+  : >"$STUB_STATE/dpkg"
+  printf '%s\n' ca-certificates curl gpg containerd containerd.io kubelet kubeadm kubectl >"$STUB_STATE/available"
+  printf '%s\n' 1.36.4-1.1 1.36.3-1.1 1.36.0-1.1 >"$STUB_STATE/madison"
+  echo 1.7.28 >"$STUB_STATE/containerd-version"
+  stub apt-get '
+if [ -s "$STUB_STATE/apt-lock-failures" ] && [ "$(cat "$STUB_STATE/apt-lock-failures")" -gt 0 ]; then
+  echo $(($(cat "$STUB_STATE/apt-lock-failures") - 1)) >"$STUB_STATE/apt-lock-failures"
+  echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2
+  exit 100
+fi
+installing=0
+for arg in "$@"; do
+  case "$arg" in
+    install) installing=1 ;;
+    -*) ;;
+    *)
+      [ "$installing" = 1 ] || continue
+      pkg="${arg%%=*}" version="${arg#*=}"
+      if [ "$version" = "$arg" ]; then
+        case "$pkg" in containerd*) version="$(cat "$STUB_STATE/containerd-version")-0stub1" ;; *) version=1.0-stub ;; esac
+      fi
+      grep -vE "^$pkg " "$STUB_STATE/dpkg" >"$STUB_STATE/dpkg.new" || true
+      echo "$pkg $version" >>"$STUB_STATE/dpkg.new"
+      cp "$STUB_STATE/dpkg.new" "$STUB_STATE/dpkg"
+      ;;
+  esac
+done'
+  stub dpkg-query '
+pkg="${!#}"
+line="$(grep -E "^$pkg " "$STUB_STATE/dpkg" || true)"
+if [ -z "$line" ]; then echo "dpkg-query: no packages found matching $pkg" >&2; exit 1; fi
+echo "installed ${line#* }"'
+  stub apt-cache '
+case "$1" in
+  policy) if grep -qxF "$2" "$STUB_STATE/available"; then printf "%s:\n  Installed: (none)\n  Candidate: 9.9-stub\n" "$2"; fi ;;
+  madison) while read -r v; do printf " %s | %s | https://pkgs.k8s.io/core:/stable:/v1.36/deb  Packages\n" "$2" "$v"; done <"$STUB_STATE/madison" ;;
+esac'
+  stub curl 'while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then echo "FAKE ARMORED KEY" >"$2"; fi; shift; done'
+  stub gpg 'while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then echo "FAKE KEYRING" >"$2"; fi; shift; done'
+  stub systemctl '
+verb="$1"
+[ "$verb" = --quiet ] && verb="$2"
+unit="${!#}"
+case "$verb" in
+  is-enabled) grep -qxF "$unit" "$STUB_STATE/enabled" 2>/dev/null ;;
+  is-active) grep -qxF "$unit" "$STUB_STATE/active" 2>/dev/null ;;
+  enable) echo "$unit" >>"$STUB_STATE/enabled" ;;
+  start | restart) echo "$unit" >>"$STUB_STATE/active" ;;
+esac'
+  stub containerd '
+version="$(cat "$STUB_STATE/containerd-version")"
+case "$version" in
+  2.*) echo "containerd github.com/containerd/containerd/v2 v$version 75cb2b7193e4e490e9fbdc236c0e811ccaba3376" ;;
+  *) echo "containerd github.com/containerd/containerd $version 05044ec0a9a75232cad458027ca83437aae3f4da" ;;
+esac'
+  stub openssl '
+case "$1" in
+  x509) while [ "$1" != -in ]; do shift; done; cat "$2" >/dev/null && printf -- "-----BEGIN PUBLIC KEY-----\nFAKE\n-----END PUBLIC KEY-----\n" ;;
+  pkey) cat >/dev/null && printf "DER" ;;
+  dgst) cat >/dev/null && echo "SHA2-256(stdin)= '"$TEST_CA_HASH"'" ;;
+esac'
+  stub kubeadm '
+case "$1 ${2:-}" in
+  "version -o")
+    line="$(grep -E "^kubeadm " "$STUB_STATE/dpkg" || echo "kubeadm 1.36.4-1.1")"
+    version="${line#* }"
+    echo "v${version%%-*}" ;;
+  "config images") echo "registry.k8s.io/kube-apiserver:v1.36.4"; echo "registry.k8s.io/pause:3.10.1"; echo "registry.k8s.io/etcd:3.6.5-0" ;;
+  "config validate") echo "ok" ;;
+  "init --config")
+    echo "Your Kubernetes control-plane has initialized successfully!"
+    echo "  kubeadm join 192.168.56.10:6443 --token '"$TEST_TOKEN"' --discovery-token-ca-cert-hash sha256:'"$TEST_CA_HASH"'"
+    echo "  --control-plane --certificate-key '"$TEST_CERT_KEY"'" ;;
+  "init phase") printf "[upload-certs] Using certificate key:\n%s\n" "$6" ;;
+  "token create") echo "W1126 using a fresh token '"$TEST_TOKEN"' for discovery" >&2; echo "'"$TEST_TOKEN"'" ;;
+  "certs certificate-key") echo "'"$TEST_CERT_KEY"'" ;;
+  "join --config")
+    cp "$3" "$STUB_STATE/join-config-seen"
+    stat -c %a "$3" >"$STUB_STATE/join-config-mode"
+    echo "This node has joined the cluster" ;;
+  "reset -f") echo "[reset] Deleted contents of the etcd data directory" ;;
+esac'
+}
+
+# A node as the scripts find it: Ubuntu 24.04 with a swap line in fstab and a cloud-image hostname.
+fake_node() {
+  local id="${1:-ubuntu}" version="${2:-24.04}"
+  printf 'PRETTY_NAME="%s %s"\nNAME="%s"\nID=%s\nVERSION_ID="%s"\n' "$id" "$version" "$id" "$id" "$version" \
+    >"$FAKE_ROOT/etc/os-release"
+  printf '%s\n' "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1" "/swap.img none swap sw 0 0" \
+    >"$FAKE_ROOT/etc/fstab"
+  echo "ubuntu-vm" >"$FAKE_ROOT/proc/sys/kernel/hostname"
+}

@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# scripts/node/prepare.sh against stubbed apt, systemd, containerd and kubeadm.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+  # shellcheck source=node-stubs.sh
+  source "$BATS_TEST_DIRNAME/node-stubs.sh"
+  sandbox_setup
+  fake_node
+}
+
+prepare() {
+  run_node prepare NODE_NAME=cp-1 NODE_IP=192.168.56.10 KUBERNETES_MINOR=1.36 \
+    KUBERNETES_PACKAGE_VERSION="${PACKAGE_VERSION:-}" "$@"
+}
+
+# Every file under the fake root with its content checksum and mtime.
+tree_state() {
+  (cd "$FAKE_ROOT" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %Y %a' && find . -type f -print0 | sort -z | xargs -0 cksum)
+}
+
+# The lines of a TOML table, up to the next table header.
+toml_table() {
+  awk -v header="$2" '$0 == header { inside = 1; next } /^\[/ { inside = 0 } inside && NF' "$1"
+}
+
+@test "prepare installs pinned packages, configures the node and prints KUBEADM_VERSION last" {
+  prepare
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  [ "$output" = "KUBEADM_VERSION=v1.36.4" ] || fail "stdout: $output"
+  called "apt-get -o DPkg::Lock::Timeout=60 install -y --allow-change-held-packages --allow-downgrades kubelet=1.36.4-1.1 kubeadm=1.36.4-1.1 kubectl=1.36.4-1.1" ||
+    fail "$(cat "$CALLS")"
+  called "apt-mark hold kubelet kubeadm kubectl"
+  called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd"
+  called "hostnamectl set-hostname cp-1"
+  called "swapoff -a"
+  called "modprobe overlay"
+  called "modprobe br_netfilter"
+  called "sysctl --system"
+  called "systemctl restart containerd"
+  called "systemctl enable kubelet"
+  [ "$(cat "$FAKE_ROOT/etc/modules-load.d/k8s.conf")" = "$(printf 'overlay\nbr_netfilter')" ]
+  grep -qx "net.ipv4.ip_forward = 1" "$FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf"
+  grep -qx "net.bridge.bridge-nf-call-iptables = 1" "$FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf"
+  grep -qx "net.bridge.bridge-nf-call-ip6tables = 1" "$FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf"
+  [ "$(cat "$FAKE_ROOT/etc/default/kubelet")" = "KUBELET_EXTRA_ARGS=--node-ip=192.168.56.10" ]
+  [ "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/kubernetes.list")" = \
+    "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.36/deb/ /" ]
+  [ -s "$FAKE_ROOT/etc/apt/keyrings/kubernetes-apt-keyring.gpg" ]
+  grep -qx "#/swap.img none swap sw 0 0" "$FAKE_ROOT/etc/fstab"
+  grep -qx "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1" "$FAKE_ROOT/etc/fstab"
+}
+
+@test "a second prepare run installs nothing, restarts nothing and rewrites no file" {
+  prepare
+  [ "$status" -eq 0 ] || fail "first run: $stderr"
+  echo "cp-1" >"$FAKE_ROOT/proc/sys/kernel/hostname"
+  find "$FAKE_ROOT" -type f -exec touch -d @1000000000 {} +
+  local before
+  before="$(tree_state)"
+  : >"$CALLS"
+
+  prepare
+  [ "$status" -eq 0 ] || fail "second run: $stderr"
+  [ "$output" = "KUBEADM_VERSION=v1.36.4" ]
+  [ "$(tree_state)" = "$before" ] || fail "files changed: $(diff <(echo "$before") <(tree_state))"
+  ! called_like "^apt-get " || fail "apt-get ran again: $(cat "$CALLS")"
+  ! called_like "^(curl|gpg|hostnamectl) " || fail "$(cat "$CALLS")"
+  ! called_like "^systemctl (restart|enable|start) " || fail "$(cat "$CALLS")"
+}
+
+@test "containerd 1.x gets a whole version 2 config with SystemdCgroup under the grpc CRI plugin" {
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  local config="$FAKE_ROOT/etc/containerd/config.toml"
+  grep -qx "version = 2" "$config"
+  [ "$(toml_table "$config" '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]')" = "  SystemdCgroup = true" ]
+  [ "$(toml_table "$config" '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]')" = '  runtime_type = "io.containerd.runc.v2"' ]
+  [ "$(toml_table "$config" '[plugins."io.containerd.grpc.v1.cri"]')" = '  sandbox_image = "registry.k8s.io/pause:3.10.1"' ]
+  ! grep -q "io.containerd.cri.v1" "$config" || fail "containerd 2 tables in a 1.x config: $(cat "$config")"
+}
+
+@test "containerd 2.x gets a whole version 3 config with SystemdCgroup under the cri runtime plugin" {
+  echo 2.1.4 >"$STUB_STATE/containerd-version"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  local config="$FAKE_ROOT/etc/containerd/config.toml"
+  grep -qx "version = 3" "$config"
+  [ "$(toml_table "$config" "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]")" = "  SystemdCgroup = true" ]
+  [ "$(toml_table "$config" "[plugins.'io.containerd.cri.v1.images'.pinned_images]")" = "  sandbox = 'registry.k8s.io/pause:3.10.1'" ]
+  ! grep -q "io.containerd.grpc.v1.cri" "$config" || fail "containerd 1 tables in a 2.x config: $(cat "$config")"
+  called "systemctl restart containerd"
+}
+
+@test "both containerd layouts are valid TOML" {
+  command -v python3 >/dev/null && python3 -c 'import tomllib' 2>/dev/null || skip "python3 with tomllib not available"
+  local version
+  for version in 1.7.28 2.1.4; do
+    echo "$version" >"$STUB_STATE/containerd-version"
+    rm -f "$FAKE_ROOT/etc/containerd/config.toml"
+    prepare
+    [ "$status" -eq 0 ] || fail "$stderr"
+    python3 - "$FAKE_ROOT/etc/containerd/config.toml" "$version" <<'EOF'
+import sys, tomllib
+config = tomllib.load(open(sys.argv[1], "rb"))
+if sys.argv[2].startswith("1."):
+    runc = config["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["runc"]
+else:
+    runc = config["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]["runc"]
+assert runc["options"]["SystemdCgroup"] is True, runc
+EOF
+  done
+}
+
+@test "an existing containerd config of the wrong layout is replaced and containerd restarted once" {
+  mkdir -p "$FAKE_ROOT/etc/containerd"
+  printf 'version = 2\ndisabled_plugins = ["cri"]\n' >"$FAKE_ROOT/etc/containerd/config.toml"
+  echo 2.1.4 >"$STUB_STATE/containerd-version"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "version = 3" "$FAKE_ROOT/etc/containerd/config.toml"
+  ! grep -q disabled_plugins "$FAKE_ROOT/etc/containerd/config.toml" || fail "the old config survived"
+  [ "$(grep -c "^systemctl restart containerd$" "$CALLS")" -eq 1 ]
+}
+
+@test "a containerd upgrade from 1.x to 2.x rewrites the config and restarts containerd once" {
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  echo 2.1.4 >"$STUB_STATE/containerd-version"
+  : >"$CALLS"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "version = 3" "$FAKE_ROOT/etc/containerd/config.toml"
+  [ "$(grep -c "^systemctl restart containerd$" "$CALLS")" -eq 1 ] || fail "$(cat "$CALLS")"
+  ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "containerd.io is installed when the distro offers no containerd package" {
+  grep -vx containerd "$STUB_STATE/available" >"$STUB_STATE/available.new"
+  mv "$STUB_STATE/available.new" "$STUB_STATE/available"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd.io"
+  ! called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd" || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "an installed containerd.io is kept rather than replaced by the distro package" {
+  echo "containerd.io 1.7.27-1" >>"$STUB_STATE/dpkg"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "prepare stops with a clear message when no containerd package is available" {
+  grep -vE '^containerd' "$STUB_STATE/available" >"$STUB_STATE/available.new"
+  mv "$STUB_STATE/available.new" "$STUB_STATE/available"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"neither the 'containerd' nor the 'containerd.io' package is available"* ]] || fail "$stderr"
+  [ -z "$output" ]
+}
+
+@test "an exact patch is pinned from apt-cache madison" {
+  PACKAGE_VERSION=1.36.3 prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called_like "install .* kubelet=1.36.3-1.1 kubeadm=1.36.3-1.1 kubectl=1.36.3-1.1$" || fail "$(cat "$CALLS")"
+  [ "$output" = "KUBEADM_VERSION=v1.36.3" ]
+}
+
+@test "a patch the repository does not offer fails and lists what is offered" {
+  PACKAGE_VERSION=1.36.9 prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"no kubeadm package for 1.36.9"* ]] || fail "$stderr"
+  [[ "$stderr" == *"1.36.4-1.1"* ]]
+  ! called_like "install .* kubeadm=" || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "a patch of another minor is refused before anything is installed" {
+  PACKAGE_VERSION=1.35.2 prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"KUBERNETES_PACKAGE_VERSION '1.35.2' is not a patch of 1.36"* ]] || fail "$stderr"
+  ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "packages of another minor are replaced by the configured minor" {
+  printf '%s\n' "kubelet 1.35.2-1.1" "kubeadm 1.35.2-1.1" "kubectl 1.35.2-1.1" >>"$STUB_STATE/dpkg"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called_like "install .* kubeadm=1.36.4-1.1 " || fail "$(cat "$CALLS")"
+}
+
+@test "apt lock contention is retried, bounded, and then succeeds" {
+  echo 2 >"$STUB_STATE/apt-lock-failures"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep -c '^sleep ' "$CALLS")" -eq 2 ]
+  [[ "$stderr" == *"package manager busy (attempt 1/10)"* ]] || fail "$stderr"
+}
+
+@test "apt lock contention that never ends fails after the last attempt" {
+  echo 100 >"$STUB_STATE/apt-lock-failures"
+  prepare
+  [ "$status" -eq 100 ]
+  [ "$(grep -c '^sleep ' "$CALLS")" -eq 9 ]
+  [[ "$stderr" == *"Could not get lock"* ]] || fail "$stderr"
+}
+
+@test "an apt failure other than a lock is not retried and keeps apt-get's exit code" {
+  fail_stub apt-get install 100
+  prepare
+  [ "$status" -eq 100 ]
+  ! called_like "^sleep " || fail "unexpected call: $(cat "$CALLS")"
+  [[ "$stderr" == *"FAILED while installing ca-certificates curl gpg (exit 100)"* ]] || fail "$stderr"
+}
+
+@test "a failing step stops prepare with that step's exit code" {
+  fail_stub modprobe br_netfilter 7
+  prepare
+  [ "$status" -eq 7 ]
+  [[ "$stderr" == *"FAILED while loading overlay and br_netfilter (exit 7)"* ]] || fail "$stderr"
+  ! called_like "^sysctl " || fail "continued after the failure: $(cat "$CALLS")"
+  ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
+  [ -z "$output" ]
+}
+
+@test "an unsupported operating system is refused before any change" {
+  fake_node centos 9
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"unsupported operating system 'centos 9'; kubelab supports Ubuntu 22.04/24.04 and Debian 12/13"* ]] ||
+    fail "$stderr"
+  [ ! -s "$CALLS" ] || fail "$(cat "$CALLS")"
+}
+
+@test "Debian 13 and Ubuntu 22.04 are accepted" {
+  fake_node debian 13
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  fake_node ubuntu 22.04
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+}
+
+@test "the hostname is left alone when it already is the node name" {
+  echo cp-1 >"$FAKE_ROOT/proc/sys/kernel/hostname"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "^hostnamectl " || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "a changed node IP rewrites /etc/default/kubelet and restarts a configured kubelet" {
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  mkdir -p "$FAKE_ROOT/var/lib/kubelet"
+  touch "$FAKE_ROOT/var/lib/kubelet/config.yaml"
+  : >"$CALLS"
+  prepare NODE_IP=192.168.56.20
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/default/kubelet")" = "KUBELET_EXTRA_ARGS=--node-ip=192.168.56.20" ]
+  called "systemctl restart kubelet"
+  ! called "systemctl restart containerd" || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "missing or malformed inputs are named" {
+  run_node prepare NODE_NAME=cp-1 KUBERNETES_MINOR=1.36
+  [ "$status" -ne 0 ]
+  [[ "$stderr" == *"NODE_IP is required"* ]] || fail "$stderr"
+  prepare NODE_IP=not-an-ip
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"NODE_IP 'not-an-ip' is not an IPv4 address"* ]] || fail "$stderr"
+}
