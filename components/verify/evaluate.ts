@@ -64,7 +64,7 @@ function cidrWithin(inner: string, outer: string): boolean {
   return !!a && !!b && a.prefix >= b.prefix && cidrContains(outer, a.network);
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : word.endsWith("s") ? "es" : "s"}`;
 
 function result(requirement: RequirementId, evidence: string[], pass: string, fail: string): RequirementResult {
   const failing = evidence.filter((e) => !e.startsWith("not enforced:"));
