@@ -15,23 +15,47 @@ export function readNodeScript(script: string): string {
 
 export type ScriptEnv = Record<string, pulumi.Input<string>>;
 
-/** `sudo -n env A='1' B='2' bash -c '<script>' <script-name>`: what actually runs on the node. */
-export function scriptCommand(script: string, env: Record<string, string> = {}): string {
+/**
+ * `sudo -n env A='1' B='2' bash -c '<script>' <script-name>`: what actually runs on the node,
+ * under a comment line naming the node and step so logs and `npm run render` can tell them apart.
+ */
+export function scriptCommand(script: string, env: Record<string, string> = {}, label?: StepLabel): string {
   const assignments = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name for ${script}.sh: ${k}`);
     return `${k}=${quote([v])}`;
   });
-  return ["sudo -n env", ...assignments, "bash -c", quote([readNodeScript(script)]), `${script}.sh`].join(" ");
+  const run = ["sudo -n env", ...assignments, "bash -c", quote([readNodeScript(script)]), `${script}.sh`].join(" ");
+  return label ? `${stepHeader(label)}\n${run}` : run;
 }
 
-function commandText(script: string, env: ScriptEnv | undefined): pulumi.Output<string> {
-  return pulumi.all(env ?? {}).apply((values) => scriptCommand(script, values as Record<string, string>));
+export interface StepLabel {
+  /** The node the command runs on. */
+  node: string;
+  step: string;
+}
+
+const HEADER = /^# kubelab step: node=(\S+) step=(\S+)$/;
+
+export function stepHeader(label: StepLabel): string {
+  return `# kubelab step: node=${label.node} step=${label.step}`;
+}
+
+/** Reads the node and step back from a command's first line (for render). */
+export function parseStepHeader(commandText: string): StepLabel | undefined {
+  const match = HEADER.exec(commandText.split("\n", 1)[0]);
+  return match ? { node: match[1], step: match[2] } : undefined;
+}
+
+function commandText(script: string, env: ScriptEnv | undefined, label?: StepLabel): pulumi.Output<string> {
+  return pulumi.all(env ?? {}).apply((values) => scriptCommand(script, values as Record<string, string>, label));
 }
 
 export interface NodeStepArgs {
   node: LabNode;
   /** Script under scripts/node, without `.sh`. */
   script: string;
+  /** Step name shown in logs and render; @default the script name */
+  step?: string;
   /** Non-secret inputs of the script. */
   env?: ScriptEnv;
   /** Secret input (a token, a join config): delivered on stdin, never in command text. */
@@ -54,11 +78,14 @@ export function nodeStep(name: string, args: NodeStepArgs, opts: pulumi.CustomRe
     name,
     {
       connection: target.connection,
-      create: commandText(args.script, args.env),
+      create: commandText(args.script, args.env, { node: target.name, step: args.step ?? args.script }),
       // A delete that fails (VM already gone) must not block destroy: the script itself is
       // best-effort and the `|| true` keeps an unreachable command from erroring.
       delete: args.deleteScript
-        ? pulumi.interpolate`${commandText(args.deleteScript.script, args.deleteScript.env)} || true`
+        ? pulumi.interpolate`${commandText(args.deleteScript.script, args.deleteScript.env, {
+            node: target.name,
+            step: `${args.step ?? args.script}-delete`,
+          })} || true`
         : undefined,
       stdin: args.stdin,
       triggers: args.triggers,

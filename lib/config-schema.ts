@@ -49,9 +49,9 @@ const ssh = z
 
 const chartVersions = z
   .strictObject({
-    calico: z.string().default("v3.31.2"),
-    flannel: z.string().default("v0.27.4"),
-    cilium: z.string().default("1.18.4"),
+    calico: z.string().default("v3.33.1"),
+    flannel: z.string().default("v0.28.8"),
+    cilium: z.string().default("1.19.5"),
   })
   .prefault({});
 

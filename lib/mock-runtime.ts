@@ -2,7 +2,8 @@
 // type, name, parent, dependencies and inputs. Tests, `npm run render` and `npm run bench` share it.
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { mockOutputs } from "./mock-outputs";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { MockedOutput, mockOutputs } from "./mock-outputs";
 
 export interface RecordedResource {
   type: string;
@@ -24,6 +25,9 @@ export interface ProgramRun {
   /** Stack outputs, resolved; secret outputs stay wrapped so callers can tell them apart. */
   outputs: Record<string, unknown>;
 }
+
+// Marked @internal in the SDK's typings, but it is how the language host waits for every registration.
+const waitForRPCs = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -74,6 +78,8 @@ export interface RunOptions {
   config: Record<string, string>;
   /** Keys of `config` that are secrets. */
   secretKeys?: string[];
+  /** Mocked outputs that win over the components' own (e.g. sentinel secrets in tests). */
+  mockedOutputs?: MockedOutput[];
 }
 
 /** Runs `program` inside a mocked stack; returns every registered resource and the stack outputs. */
@@ -85,7 +91,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const state = args.custom === false ? {} : mockOutputs(args);
+        const state = args.custom === false ? {} : mockOutputs(args, { config: options.config }, options.mockedOutputs);
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...state } };
       },
       call: (args) => args.inputs,
@@ -133,7 +139,26 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
   };
   // Keep the program's own return value: the stack's massaged copy has lost which outputs are secret.
   let outputs: Record<string, unknown> = {};
-  await pulumi.runtime.runInPulumiStack(async () => (outputs = ((await program()) ?? {}) as Record<string, unknown>));
+  // A failure inside an apply (a registration that cannot be serialised) surfaces as an unhandled
+  // rejection, as it does when the Pulumi language host runs the program; collect and rethrow it.
+  let fail: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  process.on("unhandledRejection", fail);
+  try {
+    await Promise.race([
+      (async () => {
+        await pulumi.runtime.runInPulumiStack(
+          async () => (outputs = ((await program()) ?? {}) as Record<string, unknown>),
+        );
+        // Resources registered from inside applies finish after the stack outputs resolve.
+        await waitForRPCs();
+      })(),
+      failed,
+    ]);
+  } finally {
+    process.off("unhandledRejection", fail);
+  }
   const resources = [...recorded.values()].map((r) => ({ ...r, ...inputsByName.get(`${r.type}::${r.name}`) }));
   return { resources, outputs: await resolveOutputs(outputs) };
 }

@@ -50,7 +50,11 @@ function encode(value: unknown): string {
  */
 export function readStackFile(file: string, baseDir = path.dirname(path.resolve(file))): StackConfig {
   const parsed = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-  const values: Record<string, unknown> = parsed.config ?? {};
+  return stackConfigFromValues(parsed.config ?? {}, baseDir);
+}
+
+/** The flat config for `config:` values of a stack file (`{"kubelab:nodes": {...}}`). */
+export function stackConfigFromValues(values: Record<string, unknown>, baseDir = PROJECT_ROOT): StackConfig {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, declaration] of Object.entries(projectDefaults())) {

@@ -105,7 +105,7 @@ describe("PodNetwork", () => {
     assert.deepEqual(chart.dependsOn, ["network-namespace"]);
     assert.equal(chart.inputs.chart, "tigera-operator");
     assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://docs.tigera.io/calico/charts" });
-    assert.equal(chart.inputs.version, "v3.31.2");
+    assert.equal(chart.inputs.version, networkConfig().chartVersions.calico);
     assert.equal(chart.inputs.namespace, "tigera-operator");
     const pools = (chart.inputs.values as { installation: { calicoNetwork: { ipPools: { cidr: string }[] } } })
       .installation.calicoNetwork.ipPools;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm run up` / `npm run destroy`: the Pulumi CLI on a local file backend inside the repo, so no
+# Pulumi Cloud account is needed. Selects (or creates) the stack, `lab` unless STACK is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+action="${1:?usage: pulumi.sh up|destroy|preview [pulumi args...]}"
+shift
+stack="${STACK:-lab}"
+
+if ! command -v pulumi >/dev/null 2>&1; then
+  echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (then re-run npm run ${action})." >&2
+  exit 127
+fi
+[ -d node_modules ] || npm ci
+
+mkdir -p .pulumi-state
+export PULUMI_BACKEND_URL="file://${PWD}/.pulumi-state"
+# The local backend encrypts secrets with this passphrase; empty unless you set one.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+
+pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
+case "$action" in
+  up) exec pulumi up --stack "$stack" "$@" ;;
+  destroy) exec pulumi destroy --stack "$stack" "$@" ;;
+  preview) exec pulumi preview --stack "$stack" "$@" ;;
+  *) echo "unknown action: $action (up, destroy or preview)" >&2; exit 2 ;;
+esac

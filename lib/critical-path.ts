@@ -1,0 +1,95 @@
+// The bootstrap critical path: the longest chain of dependent remote steps in the recorded graph.
+// `pulumi up` runs independent steps in parallel, so this chain — not the node count — sets the
+// wall time when the graph is right.
+import { RecordedResource } from "./mock-runtime";
+
+export type StepKind =
+  "vm" | "prepare" | "init" | "token" | "join" | "registered" | "kubeconfig" | "addon" | "wait" | "app" | "verify";
+
+/**
+ * Seconds each kind of step takes on a real lab (2 vCPU VMs, a home connection). Package installs
+ * and image pulls dominate: prepare downloads containerd and the kube packages, init and join pull
+ * control-plane images, the addon and app steps pull their images before pods turn Ready.
+ */
+export const STEP_SECONDS: Record<StepKind, number> = {
+  vm: 60,
+  prepare: 150,
+  init: 90,
+  token: 3,
+  join: 45,
+  registered: 5,
+  kubeconfig: 2,
+  addon: 20,
+  wait: 90,
+  app: 60,
+  verify: 60,
+};
+
+const BY_SUFFIX: [RegExp, StepKind][] = [
+  [/-vm$/, "vm"],
+  [/-prepare$/, "prepare"],
+  [/-init$/, "init"],
+  [/-join-token$/, "token"],
+  [/-join$/, "join"],
+  [/-registered$/, "registered"],
+  [/-kubeconfig$/, "kubeconfig"],
+  [/-wait-ready$/, "wait"],
+  [/-collect$/, "verify"],
+];
+
+export function stepKind(r: RecordedResource): StepKind | undefined {
+  if (r.type === "kubernetes:helm.sh/v4:Chart") return "addon";
+  if (r.type.startsWith("kubernetes:") && r.custom) return r.parent?.startsWith("app") ? "app" : undefined;
+  if (!r.type.startsWith("command:")) return undefined;
+  return BY_SUFFIX.find(([pattern]) => pattern.test(r.name))?.[1];
+}
+
+export interface CriticalPath {
+  steps: number;
+  seconds: number;
+  chain: string[];
+}
+
+/** Depending on a component means depending on everything inside it. */
+function expandDependencies(resources: RecordedResource[]): Map<string, Set<string>> {
+  const children = new Map<string, string[]>();
+  for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.name]);
+  const descendants = (name: string): string[] =>
+    (children.get(name) ?? []).flatMap((child) => [child, ...descendants(child)]);
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  return new Map(
+    resources.map((r) => [
+      r.name,
+      new Set(r.dependsOn.flatMap((dep) => (byName.get(dep)?.custom === false ? descendants(dep) : [dep]))),
+    ]),
+  );
+}
+
+/** Longest chain by weighted time; the step count is that chain's length. */
+export function criticalPath(resources: RecordedResource[]): CriticalPath {
+  const deps = expandDependencies(resources);
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  const memo = new Map<string, CriticalPath>();
+  const longest = (name: string, visiting = new Set<string>()): CriticalPath => {
+    const cached = memo.get(name);
+    if (cached) return cached;
+    if (visiting.has(name)) throw new Error(`dependency cycle through ${name}`);
+    visiting.add(name);
+    let best: CriticalPath = { steps: 0, seconds: 0, chain: [] };
+    for (const dep of deps.get(name) ?? []) {
+      const candidate = longest(dep, visiting);
+      if (candidate.seconds > best.seconds || (candidate.seconds === best.seconds && candidate.steps > best.steps))
+        best = candidate;
+    }
+    visiting.delete(name);
+    const kind = byName.has(name) ? stepKind(byName.get(name) as RecordedResource) : undefined;
+    const result = kind
+      ? { steps: best.steps + 1, seconds: best.seconds + STEP_SECONDS[kind], chain: [...best.chain, `${kind}:${name}`] }
+      : best;
+    memo.set(name, result);
+    return result;
+  };
+  return resources
+    .map((r) => longest(r.name))
+    .reduce((a, b) => (b.seconds > a.seconds ? b : a), { steps: 0, seconds: 0, chain: [] });
+}

@@ -1,0 +1,130 @@
+// Turns a mocked program run into the files `npm run render` writes: plan.json, the per-node
+// scripts, kubeadm files, manifests and addon values. Secrets never leave as plain text.
+import { parse as shellParse } from "shell-quote";
+import YAML from "yaml";
+import { parseStepHeader } from "../components/remote";
+import {
+  ProgramRun,
+  RecordedResource,
+  SECRET_PLACEHOLDER,
+  isSecretValue,
+  redactSecrets,
+  revealSecrets,
+} from "./mock-runtime";
+
+export type RenderedFiles = Map<string, string>;
+
+export interface PlanJson {
+  resources: { type: string; name: string; parent?: string; dependsOn: string[]; inputs: unknown }[];
+  outputs: unknown;
+}
+
+export function planJson(run: ProgramRun): PlanJson {
+  return {
+    resources: run.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent,
+      dependsOn: r.dependsOn,
+      inputs: redactSecrets(r.inputs),
+    })),
+    outputs: redactSecrets(run.outputs),
+  };
+}
+
+/** The env assignments of a rendered node command: `sudo -n env A='1' ... bash -c ...`. */
+export function commandEnv(commandText: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const tokens = shellParse(commandText.split("\n").slice(1).join("\n"));
+  for (const token of tokens) {
+    if (token === "bash") break;
+    if (typeof token === "string" && /^[A-Z_][A-Z0-9_]*=/.test(token)) {
+      const at = token.indexOf("=");
+      env[token.slice(0, at)] = token.slice(at + 1);
+    }
+  }
+  return env;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function nodeScripts(resources: RecordedResource[], files: RenderedFiles): void {
+  for (const r of resources.filter((res) => res.type === "command:remote:Command")) {
+    for (const field of ["create", "delete"] as const) {
+      const command = text(r.inputs[field]);
+      const label = command ? parseStepHeader(command) : undefined;
+      if (!command || !label) continue;
+      files.set(`nodes/${label.node}/${label.step}.sh`, `#!/usr/bin/env bash\n# resource: ${r.name}\n${command}\n`);
+      if (label.step === "init") files.set("kubeadm/init.yaml", commandEnv(command).KUBEADM_CONFIG ?? "");
+    }
+    if (isSecretValue(r.inputs.stdin) && /-join$/.test(r.name)) files.set(`kubeadm/${joinFileName(r)}`, joinConfig(r));
+  }
+}
+
+function joinFileName(r: RecordedResource): string {
+  const label = parseStepHeader(text(r.inputs.create) ?? "");
+  return `join-${label?.node ?? r.name}.yaml`;
+}
+
+/** A join config as the node receives it, with the token and certificate key shown as [secret]. */
+function joinConfig(r: RecordedResource): string {
+  const doc = YAML.parse(String(revealSecrets(r.inputs.stdin)));
+  if (doc?.discovery?.bootstrapToken) doc.discovery.bootstrapToken.token = SECRET_PLACEHOLDER;
+  if (doc?.controlPlane?.certificateKey) doc.controlPlane.certificateKey = SECRET_PLACEHOLDER;
+  return YAML.stringify(doc);
+}
+
+const MANIFEST_FIELDS = ["apiVersion", "kind", "metadata", "spec", "data", "stringData", "type"];
+
+/** Kubernetes objects the program creates, as YAML (secret fields as [secret]). */
+export function kubernetesObjects(resources: RecordedResource[]): Record<string, unknown>[] {
+  return resources
+    .filter(
+      (r) =>
+        r.custom &&
+        r.type.startsWith("kubernetes:") &&
+        !r.type.startsWith("kubernetes:helm") &&
+        r.type !== "pulumi:providers:kubernetes",
+    )
+    .map((r) => {
+      const [, group, kind] = r.type.split(":");
+      const version = group.replace(/^core\//, "");
+      const object: Record<string, unknown> = { apiVersion: version, kind };
+      for (const field of MANIFEST_FIELDS)
+        if (r.inputs[field] !== undefined) object[field] = redactSecrets(r.inputs[field]);
+      return object;
+    });
+}
+
+function manifests(resources: RecordedResource[], files: RenderedFiles): void {
+  for (const object of kubernetesObjects(resources)) {
+    const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
+    const file = `manifests/${meta.namespace ?? "cluster"}/${String(object.kind).toLowerCase()}-${meta.name}.yaml`;
+    files.set(file, YAML.stringify(object));
+  }
+  for (const chart of resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart")) {
+    const header = `# chart ${String(chart.inputs.chart)} ${String(chart.inputs.version ?? "")} from ${String(
+      (chart.inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? "",
+    )}\n`;
+    files.set(`values/${chart.name}.yaml`, header + YAML.stringify(redactSecrets(chart.inputs.values ?? {})));
+  }
+}
+
+/** What the program reported about itself: policy findings and the network check's picture. */
+function reports(outputs: Record<string, unknown>, files: RenderedFiles): void {
+  const violations = redactSecrets(outputs.policyFindings ?? []);
+  files.set("policy.json", `${JSON.stringify({ violations }, null, 2)}\n`);
+  const topology = outputs.networkTopology;
+  if (typeof topology === "string") files.set("topology.md", topology);
+}
+
+export function renderFiles(run: ProgramRun): RenderedFiles {
+  const files: RenderedFiles = new Map();
+  files.set("plan.json", `${JSON.stringify(planJson(run), null, 2)}\n`);
+  nodeScripts(run.resources, files);
+  manifests(run.resources, files);
+  reports(run.outputs, files);
+  return files;
+}

@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { isSecretValue } from "../../../lib/mock-runtime";
+import { hosts, named, render, resource, staticValues, transitiveDeps } from "../../mocks";
+
+test("every prepare runs before init; init before the token step", async () => {
+  const run = await render({ values: staticValues(hosts(1, 2)) });
+  const init = resource(run, "cluster-cp-1-init");
+  for (const node of ["cp-1", "worker-1", "worker-2"])
+    assert.ok(init.dependsOn.includes(`cluster-${node}-prepare`), node);
+  assert.ok(resource(run, "cluster-join-token").dependsOn.includes("cluster-cp-1-init"));
+});
+
+test("worker joins depend only on the token step and their own prepare, so they run in parallel", async () => {
+  const run = await render({ values: staticValues(hosts(1, 3)) });
+  for (const worker of ["worker-1", "worker-2", "worker-3"]) {
+    const join = resource(run, `cluster-${worker}-join`);
+    assert.deepEqual(join.dependsOn, ["cluster-join-token", `cluster-${worker}-prepare`]);
+    const upstream = transitiveDeps(run, join.name);
+    for (const other of named(run, /-join$/)) assert.ok(!upstream.has(other.name), `${worker} waits for ${other.name}`);
+  }
+});
+
+test("control planes join one at a time", async () => {
+  const run = await render({
+    values: staticValues(hosts(3, 1), { "kubelab:nodes": { controlPlaneEndpoint: "192.168.56.100" } }),
+  });
+  assert.ok(resource(run, "cluster-cp-3-join").dependsOn.includes("cluster-cp-2-join"));
+  assert.ok(!transitiveDeps(run, "cluster-cp-2-join").has("cluster-cp-3-join"));
+  assert.ok(
+    !transitiveDeps(run, "cluster-worker-1-join").has("cluster-cp-2-join"),
+    "workers do not wait for control planes",
+  );
+});
+
+test("init uploads certificates only with more than one control plane", async () => {
+  const single = await render({ values: staticValues(hosts(1, 1)) });
+  assert.match(String(resource(single, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=false /);
+  const ha = await render({
+    values: staticValues(hosts(3, 0), { "kubelab:nodes": { controlPlaneEndpoint: "api.lab:6443" } }),
+  });
+  assert.match(String(resource(ha, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=true /);
+  assert.match(String(resource(ha, "cluster-join-token").inputs.create), / CONTROL_PLANE_JOIN=true /);
+});
+
+test("the token step re-runs when the node set changes and its output is secret", async () => {
+  const three = await render({ values: staticValues(hosts(1, 2)) });
+  const four = await render({ values: staticValues(hosts(1, 3)) });
+  const token = resource(three, "cluster-join-token");
+  assert.notDeepEqual(token.inputs.triggers, resource(four, "cluster-join-token").inputs.triggers);
+  assert.equal(token.inputs.logging, "none");
+  assert.equal(token.inputs.addPreviousOutputInEnv, false);
+  assert.ok(
+    isSecretValue(resource(three, "cluster-worker-1-join").inputs.stdin),
+    "join config travels as a secret on stdin",
+  );
+});
+
+test("removing a node drains it from a control plane before resetting it", async () => {
+  const run = await render({ values: staticValues(hosts(1, 1)) });
+  const registered = resource(run, "cluster-worker-1-registered");
+  assert.ok(registered.dependsOn.includes("cluster-worker-1-join"), "drain (its delete) runs before the join's reset");
+  assert.match(String(registered.inputs.delete), /step=remove-node-delete|remove-node/);
+  assert.match(String(registered.inputs.delete), / NODE_NAME=worker-1 /);
+  assert.match(String(resource(run, "cluster-worker-1-join").inputs.delete), /kubeadm reset/);
+});
+
+test("the kubeconfig output is secret and points at the control-plane endpoint", async () => {
+  const run = await render({
+    values: staticValues(hosts(3, 0), { "kubelab:nodes": { controlPlaneEndpoint: "192.168.56.100" } }),
+  });
+  const kubeconfig = run.run.outputs.kubeconfig;
+  assert.ok(isSecretValue(kubeconfig));
+  assert.match(String(kubeconfig.value), /server: https:\/\/192\.168\.56\.100:6443/);
+  assert.equal(run.run.outputs.controlPlaneEndpoint, "192.168.56.100:6443");
+});
