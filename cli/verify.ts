@@ -1,0 +1,231 @@
+// `npm run verify [-- --stack NAME] [--out DIR]`: re-runs the live network check against the
+// deployed stack from this machine and prints the report (DESIGN §4).
+// Exit 0 every requirement holds, 1 one does not, 2 the stack or the cluster cannot be reached.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { evaluate, formatReport } from "../components/verify/evaluate";
+import { Observations, parseObservations } from "../components/verify/observations";
+import { collectorEnv, NetworkCheckSettings, nodeAddressList, planOf } from "../components/verify/targets";
+import { topologyMarkdown } from "../components/verify/topology";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+export const COLLECTOR = path.join(REPO_ROOT, "scripts", "node", "network-check.sh");
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Set when the program could not be started (ENOENT: not installed). */
+  error?: Error;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Show the program's stderr live (progress of the collector) instead of capturing it. */
+  passStderr?: boolean;
+}
+
+export type Runner = (program: string, args: string[], options: RunOptions) => RunResult;
+
+export interface VerifyIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  run: Runner;
+}
+
+/** A problem that stops the check before it could judge the network (exit 2). */
+export class UnreachableError extends Error {}
+
+/** The stack outputs `npm run verify` reads: `kubeconfig` (secret), `networkCheck`, and `nodes`. */
+export interface VerifyInputs {
+  kubeconfig: string;
+  settings: NetworkCheckSettings;
+}
+
+/** The local file backend `npm run up` uses (cli/pulumi.sh), unless the caller chose another. */
+export function pulumiEnv(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repoRoot, ".pulumi-state")}`,
+    PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE ?? "",
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Picks what the check needs out of `pulumi stack output --json`; names every missing output. */
+export function verifyInputs(stack: string, outputs: unknown): VerifyInputs {
+  const out = isObject(outputs) ? outputs : {};
+  const problems: string[] = [];
+  if (typeof out.kubeconfig !== "string" || !out.kubeconfig)
+    problems.push("kubeconfig: missing (the admin kubeconfig the cluster exports)");
+  const check = out.networkCheck;
+  if (!isObject(check)) {
+    problems.push("networkCheck: missing (deployed with kubelab:verify.enabled false?)");
+  } else {
+    for (const key of ["podCidr", "serviceCidr", "probeImage", "namespace"])
+      if (typeof check[key] !== "string") problems.push(`networkCheck.${key}: missing or not a string`);
+    for (const key of ["services", "nodePorts"])
+      if (!Array.isArray(check[key])) problems.push(`networkCheck.${key}: missing or not a list`);
+  }
+  // `nodes` is the stack's own list of machines; the check's copy stands in for older stacks.
+  const nodes = Array.isArray(out.nodes) ? out.nodes : isObject(check) ? check.nodes : undefined;
+  const usable = Array.isArray(nodes) && nodes.every((n) => isObject(n) && typeof n.name === "string");
+  if (!usable || nodes.length === 0) problems.push("nodes: missing or empty (a list of {name, address})");
+  if (problems.length > 0)
+    throw new UnreachableError(
+      `stack ${stack} lacks what verify needs (run \`npm run up\` first):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  const c = check as Record<string, unknown>;
+  const settings: NetworkCheckSettings = {
+    nodes: (nodes as { name: string; address?: string }[]).map((n) => ({ name: n.name, address: n.address ?? "" })),
+    services: c.services as NetworkCheckSettings["services"],
+    nodePorts: c.nodePorts as NetworkCheckSettings["nodePorts"],
+    podCidr: c.podCidr as string,
+    serviceCidr: c.serviceCidr as string,
+    requireNodePodCidr: c.requireNodePodCidr !== false,
+    mode: c.mode === "report" ? "report" : "enforce",
+    probeImage: c.probeImage as string,
+    namespace: c.namespace as string,
+    timeoutSeconds: typeof c.timeoutSeconds === "number" ? c.timeoutSeconds : 180,
+  };
+  return { kubeconfig: out.kubeconfig as string, settings };
+}
+
+function readStackOutputs(stack: string, io: VerifyIo): unknown {
+  const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
+  const result = io.run("pulumi", args, { env: pulumiEnv(io.env) });
+  if (result.error)
+    throw new UnreachableError(
+      `cannot run the Pulumi CLI (${result.error.message}); see https://www.pulumi.com/docs/install/`,
+    );
+  if (result.status !== 0)
+    throw new UnreachableError(
+      `cannot read the outputs of stack ${stack}: ${result.stderr.trim() || `exit ${result.status}`}`,
+    );
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new UnreachableError(`\`pulumi stack output --json\` printed something that is not JSON for stack ${stack}`);
+  }
+}
+
+function checkReachable(kubeconfig: string, io: VerifyIo): void {
+  const result = io.run("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", "get", "--raw=/readyz"], {
+    env: io.env,
+  });
+  if (result.error) throw new UnreachableError(`cannot run kubectl (${result.error.message}); install it to verify`);
+  if (result.status !== 0)
+    throw new UnreachableError(`kubectl cannot reach the cluster: ${result.stderr.trim() || `exit ${result.status}`}`);
+}
+
+/** The collector's env for a run from this machine. */
+export function scriptEnv(inputs: VerifyInputs, kubeconfigPath: string, keepProbes: boolean): Record<string, string> {
+  return {
+    ...collectorEnv(inputs.settings),
+    KUBECONFIG: kubeconfigPath,
+    NODE_ADDRESSES: nodeAddressList(inputs.settings.nodes.filter((n) => n.address)),
+    KEEP_PROBES: keepProbes ? "1" : "0",
+  };
+}
+
+function collect(inputs: VerifyInputs, keepProbes: boolean, io: VerifyIo): Observations {
+  // The admin kubeconfig is a secret: a private file that lives only as long as this run.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-verify-"));
+  try {
+    const kubeconfig = path.join(dir, "kubeconfig");
+    fs.writeFileSync(kubeconfig, inputs.kubeconfig, { mode: 0o600 });
+    checkReachable(kubeconfig, io);
+    const env = { ...io.env, ...scriptEnv(inputs, kubeconfig, keepProbes) };
+    const result = io.run("bash", [COLLECTOR], { env, passStderr: true });
+    if (result.error || result.status !== 0)
+      throw new UnreachableError(`network-check.sh failed (${result.error?.message ?? `exit ${result.status}`})`);
+    try {
+      return parseObservations(result.stdout);
+    } catch (error) {
+      throw new UnreachableError((error as Error).message);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of seconds, at least 1");
+  return n;
+}
+
+function program(io: VerifyIo): Command {
+  return new Command("verify")
+    .description("Re-run the live network check against a deployed kubelab stack and print the report")
+    .option("--stack <name>", "stack to verify", io.env.STACK || "lab")
+    .option("--out <dir>", "where topology.md, report.json and observations.json go", "out/verify")
+    .option("--timeout <seconds>", "bound on waiting for the probes (default: the stack's)", positiveInt)
+    .option("--keep-probes", "leave the probe namespace in place for debugging")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run with --help for usage)");
+}
+
+function writeResults(dir: string, files: Record<string, string>, io: VerifyIo): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  io.stdout(`wrote ${path.relative(io.cwd, path.join(dir, "topology.md")) || "topology.md"}\n`);
+}
+
+/** Runs the command on `argv` (without node and script) and returns the exit code. */
+export function runVerify(argv: string[], io: VerifyIo): number {
+  const cmd = program(io);
+  try {
+    cmd.parse(argv, { from: "user" });
+    const opts = cmd.opts() as { stack: string; out: string; timeout?: number; keepProbes?: boolean };
+    const inputs = verifyInputs(opts.stack, readStackOutputs(opts.stack, io));
+    if (opts.timeout) inputs.settings.timeoutSeconds = opts.timeout;
+    const observations = collect(inputs, !!opts.keepProbes, io);
+    const report = evaluate(observations, planOf(inputs.settings));
+    io.stdout(`${formatReport(report)}\n`);
+    writeResults(
+      path.resolve(io.cwd, opts.out),
+      {
+        "topology.md": topologyMarkdown(observations, report),
+        "report.json": `${JSON.stringify(report, null, 2)}\n`,
+        "observations.json": `${JSON.stringify(observations, null, 2)}\n`,
+      },
+      io,
+    );
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UnreachableError) {
+      io.stderr(`verify: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export const spawnRunner: Runner = (program, args, options) => {
+  const result = spawnSync(program, args, {
+    env: options.env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", options.passStderr ? "inherit" : "pipe"],
+  });
+  return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "", error: result.error };
+};
+
+if (require.main === module) {
+  process.exitCode = runVerify(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    run: spawnRunner,
+  });
+}

@@ -1,0 +1,198 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { COLLECTOR, pulumiEnv, RunOptions, RunResult, runVerify, verifyInputs, VerifyIo } from "../../cli/verify";
+
+// Every external program is faked: no Pulumi CLI, kubectl or cluster is touched.
+const FIXTURES = path.resolve(__dirname, "..", "fixtures", "verify");
+const KUBECONFIG = "apiVersion: v1\nkind: Config\n# KUBECONFIG-SENTINEL\n";
+
+const outputs = {
+  kubeconfig: KUBECONFIG,
+  controlPlaneEndpoint: "192.168.56.10:6443",
+  nodes: [
+    { name: "cp-1", role: "control-plane", address: "192.168.56.10" },
+    { name: "worker-1", role: "worker", address: "192.168.56.11" },
+    { name: "worker-2", role: "worker", address: "192.168.56.12" },
+  ],
+  networkCheck: {
+    services: [{ namespace: "vote", name: "redis", port: 6379 }],
+    nodePorts: [{ namespace: "vote", name: "vote", nodePort: 30004 }],
+    podCidr: "10.244.0.0/16",
+    serviceCidr: "10.96.0.0/12",
+    requireNodePodCidr: true,
+    mode: "enforce",
+    probeImage: "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
+    namespace: "kubelab-netcheck",
+    timeoutSeconds: 180,
+  },
+};
+
+interface Call {
+  program: string;
+  args: string[];
+  options: RunOptions;
+  /** For the collector: the kubeconfig file as it was while the script ran. */
+  kubeconfig?: { text: string; mode: number };
+}
+
+interface Fake {
+  pulumi?: RunResult;
+  kubectl?: RunResult;
+  collector?: RunResult;
+}
+
+const ok = (stdout = ""): RunResult => ({ status: 0, stdout, stderr: "" });
+const fixture = (name: string) => ok(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+
+const scratch: string[] = [];
+after(() => scratch.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function harness(fake: Fake, env: NodeJS.ProcessEnv = {}) {
+  const calls: Call[] = [];
+  const out: string[] = [];
+  const err: string[] = [];
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "verify-test-"));
+  scratch.push(cwd);
+  const io: VerifyIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    cwd,
+    env,
+    run: (program, args, options) => {
+      const call: Call = { program, args, options };
+      calls.push(call);
+      if (program === "pulumi") return fake.pulumi ?? ok(JSON.stringify(outputs));
+      if (program === "kubectl") return fake.kubectl ?? ok("ok");
+      const file = options.env.KUBECONFIG!;
+      call.kubeconfig = { text: fs.readFileSync(file, "utf8"), mode: fs.statSync(file).mode & 0o777 };
+      return fake.collector ?? fixture("all-good");
+    },
+  };
+  return { io, calls, cwd, out: () => out.join(""), err: () => err.join("") };
+}
+
+describe("npm run verify", () => {
+  it("exits 0, prints the report and writes topology.md, report.json and observations.json", () => {
+    const h = harness({});
+    assert.equal(runVerify([], h.io), 0);
+    assert.match(h.out(), /^network model: OK \(6 of 6 requirements hold\)/);
+    assert.match(h.out(), /wrote out\/verify\/topology\.md\n$/);
+    const dir = path.join(h.cwd, "out", "verify");
+    assert.match(fs.readFileSync(path.join(dir, "topology.md"), "utf8"), /```mermaid\nflowchart LR/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8")).ok, true);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "observations.json"), "utf8")).version, 1);
+  });
+
+  it("exits 1 and names the evidence when a requirement fails", () => {
+    const h = harness({ collector: fixture("nat-pair") });
+    assert.equal(runVerify(["--out", "here"], h.io), 1);
+    assert.match(h.out(), /FAIL pod-to-pod-no-nat/);
+    assert.match(h.out(), /- cp-1 \(10\.244\.0\.5\) -> worker-1 \(10\.244\.1\.7\): server saw 192\.168\.56\.10/);
+    assert.ok(fs.existsSync(path.join(h.cwd, "here", "topology.md")));
+  });
+
+  it("reads the selected stack from the repo's local backend with an empty default passphrase", () => {
+    const h = harness({});
+    runVerify(["--stack", "ha"], h.io);
+    const [pulumi] = h.calls;
+    assert.deepEqual(pulumi.args, ["stack", "output", "--json", "--show-secrets", "--stack", "ha"]);
+    assert.match(pulumi.options.env.PULUMI_BACKEND_URL!, /^file:\/\/.*\/\.pulumi-state$/);
+    assert.equal(pulumi.options.env.PULUMI_CONFIG_PASSPHRASE, "");
+    assert.deepEqual(pulumiEnv({ PULUMI_BACKEND_URL: "s3://bucket", PULUMI_CONFIG_PASSPHRASE: "pw" }), {
+      PULUMI_BACKEND_URL: "s3://bucket",
+      PULUMI_CONFIG_PASSPHRASE: "pw",
+    });
+  });
+
+  it("runs the collector locally with a private kubeconfig that is removed afterwards", () => {
+    const h = harness({});
+    runVerify(["--keep-probes", "--timeout", "60"], h.io);
+    const collector = h.calls.find((c) => c.program === "bash")!;
+    assert.deepEqual(collector.args, [COLLECTOR]);
+    assert.deepEqual(collector.kubeconfig, { text: KUBECONFIG, mode: 0o600 });
+    assert.equal(fs.existsSync(collector.options.env.KUBECONFIG!), false);
+    const env = collector.options.env;
+    assert.equal(env.NODE_ADDRESSES, "cp-1=192.168.56.10 worker-1=192.168.56.11 worker-2=192.168.56.12");
+    assert.equal(env.SERVICES, "vote/redis:6379");
+    assert.equal(env.NODEPORTS, "vote/vote:30004");
+    assert.equal(env.TIMEOUT_SECONDS, "60");
+    assert.equal(env.KEEP_PROBES, "1");
+    assert.equal(collector.options.passStderr, true);
+    assert.ok(!collector.args.join(" ").includes("KUBECONFIG-SENTINEL"), "the kubeconfig never reaches argv");
+  });
+
+  it("exits 2 when the stack cannot be read", () => {
+    const h = harness({ pulumi: { status: 255, stdout: "", stderr: "error: no stack named 'lab' found\n" } });
+    assert.equal(runVerify([], h.io), 2);
+    assert.equal(h.err(), "verify: cannot read the outputs of stack lab: error: no stack named 'lab' found\n");
+  });
+
+  it("exits 2 when the Pulumi CLI is not installed", () => {
+    const h = harness({
+      pulumi: { status: null, stdout: "", stderr: "", error: new Error("spawnSync pulumi ENOENT") },
+    });
+    assert.equal(runVerify([], h.io), 2);
+    assert.match(h.err(), /cannot run the Pulumi CLI \(spawnSync pulumi ENOENT\)/);
+  });
+
+  it("exits 2 without deploying probes when kubectl cannot reach the cluster", () => {
+    const refused =
+      "The connection to the server 192.168.56.10:6443 was refused - did you specify the right host or port?";
+    const h = harness({ kubectl: { status: 1, stdout: "", stderr: refused } });
+    assert.equal(runVerify([], h.io), 2);
+    assert.equal(h.err(), `verify: kubectl cannot reach the cluster: ${refused}\n`);
+    assert.equal(
+      h.calls.some((c) => c.program === "bash"),
+      false,
+    );
+  });
+
+  it("exits 2 when the collector fails or prints something unreadable", () => {
+    const failed = harness({ collector: { status: 1, stdout: "", stderr: "" } });
+    assert.equal(runVerify([], failed.io), 2);
+    assert.match(failed.err(), /network-check\.sh failed \(exit 1\)/);
+    const garbled = harness({ collector: ok("not json") });
+    assert.equal(runVerify([], garbled.io), 2);
+    assert.match(garbled.err(), /did not print a JSON document/);
+  });
+
+  it("exits 2 naming every output the stack lacks", () => {
+    const h = harness({ pulumi: ok(JSON.stringify({ nodes: [] })) });
+    assert.equal(runVerify([], h.io), 2);
+    assert.equal(
+      h.err(),
+      [
+        "verify: stack lab lacks what verify needs (run `npm run up` first):",
+        "  - kubeconfig: missing (the admin kubeconfig the cluster exports)",
+        "  - networkCheck: missing (deployed with kubelab:verify.enabled false?)",
+        "  - nodes: missing or empty (a list of {name, address})",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("exits 2 on a bad argument", () => {
+    const h = harness({});
+    assert.equal(runVerify(["--timeout", "soon"], h.io), 2);
+    assert.match(h.err(), /must be a whole number of seconds/);
+  });
+});
+
+describe("verifyInputs", () => {
+  it("falls back to the check's own node list and keeps the CNI's PodCIDR rule", () => {
+    const inputs = verifyInputs("lab", {
+      ...outputs,
+      nodes: undefined,
+      networkCheck: {
+        ...outputs.networkCheck,
+        requireNodePodCidr: false,
+        nodes: [{ name: "cp-1", address: "10.0.0.1" }],
+      },
+    });
+    assert.deepEqual(inputs.settings.nodes, [{ name: "cp-1", address: "10.0.0.1" }]);
+    assert.equal(inputs.settings.requireNodePodCidr, false);
+  });
+});
