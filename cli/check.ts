@@ -55,6 +55,10 @@ function program(io: CheckIo): Command {
     .option("--node-port-range <low-high>", "NodePort range (default 30000-32767)", rangeOption)
     .addOption(new Option("--cni <cni>", "pod network addon").choices(["calico", "flannel", "cilium"]))
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      "\nExit status: 0 no error (warnings allowed), 1 errors or unparsable files, 2 bad arguments or nothing to check.",
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError("(run with --help for usage)");

@@ -65,13 +65,13 @@ function servicePortNumbers(svc: ServiceView): number[] {
 
 function templateReason(svc: ServiceView, t: PodTemplate): string | undefined {
   if (t.labels.tier !== undefined) {
-    return BACKEND_TIERS.has(t.labels.tier) ? `${t.resource}, labelled tier=${t.labels.tier}` : undefined;
+    return BACKEND_TIERS.has(t.labels.tier) ? `${t.resource} (labelled tier=${t.labels.tier})` : undefined;
   }
   const image = t.containers.map((c) => c.image ?? "").find((i) => DATASTORE_IMAGES.has(imageRepository(i)));
-  if (image) return `${t.resource}, which runs the datastore image ${image}`;
+  if (image) return `${t.resource} (datastore image ${image})`;
   const declared = t.containers.flatMap((c) => c.ports.map((p) => p.containerPort));
   const port = [...servicePortNumbers(svc), ...declared].find((n) => n !== undefined && DATASTORE_PORTS.has(n));
-  return port === undefined ? undefined : `${t.resource} on ${DATASTORE_PORTS.get(port)} port ${port}`;
+  return port === undefined ? undefined : `${t.resource} (${DATASTORE_PORTS.get(port)} port ${port})`;
 }
 
 function backendReason(svc: ServiceView, templates: PodTemplate[]): string | undefined {
@@ -79,7 +79,7 @@ function backendReason(svc: ServiceView, templates: PodTemplate[]): string | und
   if (tier !== undefined) return BACKEND_TIERS.has(tier) ? `pods labelled tier=${tier}` : undefined;
   if (templates.length === 0) {
     const port = servicePortNumbers(svc).find((n) => DATASTORE_PORTS.has(n));
-    return port === undefined ? undefined : `${DATASTORE_PORTS.get(port)} port ${port}`;
+    return port === undefined ? undefined : `the ${DATASTORE_PORTS.get(port)} port ${port}`;
   }
   return templates.map((t) => templateReason(svc, t)).find((r) => r !== undefined);
 }

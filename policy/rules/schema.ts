@@ -98,7 +98,7 @@ function selectorProblem(kind: string, selector: unknown, labels: Record<string,
     // An omitted selector defaults to the template labels.
     const map = stringMap(selector);
     if (selector === undefined || matchesMap(labels, map ?? {})) return undefined;
-    return `${shown} does not match the pod template labels ${formatLabels(labels)}; ${fix}`;
+    return `${shown} does not match the pod template labels ${formatLabels(labels)}; give the template every selector pair`;
   }
   if (selector === undefined) {
     // A Job generates its own selector unless manualSelector is set.

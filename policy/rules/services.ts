@@ -21,7 +21,12 @@ function noMatchHint(index: ObjectIndex, svc: ServiceView): string {
   if (elsewhere) {
     return `${elsewhere.resource} matches but a Service only selects pods in its own namespace; put both in one namespace`;
   }
-  const score = (t: PodTemplate) => Object.entries(selector).filter(([k, v]) => t.labels[k] === v).length;
+  // Equal pairs count most; a shared key with another value (app=vote vs app=vote-app) still hints at a typo.
+  const score = (t: PodTemplate) =>
+    Object.entries(selector).reduce(
+      (sum, [k, v]) => sum + (t.labels[k] === v ? 2 : Object.prototype.hasOwnProperty.call(t.labels, k) ? 1 : 0),
+      0,
+    );
   const closest = index.templates
     .filter((t) => t.namespace === svc.namespace && score(t) > 0)
     .sort((a, b) => score(b) - score(a))[0];

@@ -1,0 +1,118 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const CLEAN_APP = path.join(ROOT, "test", "fixtures", "policy", "clean-app.yaml");
+const PLAN_ARGS = ["--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12", "--node-cidr", "192.168.64.0/24"];
+
+/** Runs `npm run check` the way the npm script does (`tsx cli/check.ts`), in `cwd`. */
+function check(args: string[], cwd: string) {
+  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+  const run = spawnSync(tsx, [path.join(ROOT, "cli", "check.ts"), ...args], { cwd, encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const temps: string[] = [];
+after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function tempTree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const SERVICE_WITHOUT_PODS = `apiVersion: v1
+kind: Service
+metadata:
+  name: vote
+  namespace: vote
+spec:
+  selector: { app: vote }
+  ports: [{ port: 80, nodePort: 8080 }]
+  type: NodePort
+`;
+
+function serviceObject() {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "vote", namespace: "vote" },
+    spec: { selector: { app: "vote" }, ports: [{ port: 80 }] },
+  };
+}
+
+const BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n  namespace: vote\n";
+
+test("a broken YAML file is reported with its path and line and the valid file is still checked", () => {
+  const dir = tempTree({ "manifests/broken.yaml": BROKEN, "manifests/nested/service.yml": SERVICE_WITHOUT_PODS });
+  const { code, stdout } = check(["manifests"], dir);
+  assert.equal(code, 1);
+  assert.match(stdout, /^manifests\/broken\.yaml\n {2}error {4}\[parse-error\] line \d+: invalid YAML: /m);
+  assert.match(stdout, /^manifests\/nested\/service\.yml\n/m);
+  assert.match(stdout, /\[service-no-endpoints\] Service\/vote\/vote: selector app=vote matches no pod template/);
+  assert.match(stdout, /\[nodeport-range\] Service\/vote\/vote: nodePort 8080 of Service\/vote\/vote is outside/);
+  assert.match(stdout, /1 parse error\n$/);
+});
+
+test("--format json prints the DESIGN §4 violations beside the parse errors", () => {
+  const dir = tempTree({ "broken.yaml": BROKEN, "service.json": JSON.stringify(serviceObject()) });
+  const { code, stdout } = check([".", "--format", "json"], dir);
+  assert.equal(code, 1);
+  const report = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(report), ["violations", "errors"]);
+  assert.ok(report.violations.length > 0);
+  for (const v of report.violations) {
+    assert.deepEqual(Object.keys(v), ["rule", "severity", "resource", "file", "message"]);
+    assert.equal(v.file, "service.json");
+  }
+  assert.ok(report.violations.some((v: { rule: string }) => v.rule === "service-no-endpoints"));
+  assert.equal(report.errors.length, 1);
+  assert.deepEqual(Object.keys(report.errors[0]), ["file", "line", "message"]);
+  assert.equal(report.errors[0].file, "broken.yaml");
+  assert.equal(typeof report.errors[0].line, "number");
+});
+
+test("exit 0 when nothing is an error: a clean app, and warnings alone", () => {
+  const clean = check([CLEAN_APP, ...PLAN_ARGS, "--cni", "calico"], ROOT);
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+  assert.equal(clean.stdout, "no violations\n");
+  const dir = tempTree({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: vote\n" });
+  const warned = check(["ns.yaml"], dir);
+  assert.equal(warned.code, 0);
+  assert.match(warned.stdout, /warning +\[namespace-pss-missing\] Namespace\/vote\/vote/);
+});
+
+test("plan options feed the plan rules", () => {
+  const overlap = check([CLEAN_APP, "--pod-cidr", "10.96.0.0/16", "--service-cidr", "10.96.0.0/12"], ROOT);
+  assert.equal(overlap.code, 1);
+  assert.match(overlap.stdout, /\[cidr-overlap\] NetworkPlan\/kubelab\/podCidr: podCidr 10.96.0.0\/16 overlaps/);
+  const flannel = check([CLEAN_APP, "--cni", "flannel"], ROOT);
+  assert.match(flannel.stdout, /\[networkpolicy-unenforced\] NetworkPolicy\/vote\/redis-from-vote/);
+  const narrow = check([CLEAN_APP, "--node-port-range", "31000-32000"], ROOT);
+  assert.match(narrow.stdout, /nodePort 30004 of Service\/vote\/vote is outside the node port range 31000-32000/);
+});
+
+test("exit 2 for bad arguments or nothing to check", () => {
+  const dir = tempTree({ "README.txt": "not a manifest", "values.yaml": "replicas: 3\n" });
+  const cases: [string[], RegExp][] = [
+    [["--pod-cidr", "10.244.0.0", "."], /--pod-cidr <cidr>' argument '10.244.0.0' is invalid/],
+    [["--node-port-range", "32767-30000", "."], /--node-port-range/],
+    [["--format", "xml", "."], /Allowed choices are text, json/],
+    [["missing-folder"], /missing-folder: no such file or folder/],
+    [[], /missing required argument 'paths'/],
+    [["."], /nothing to check: no Kubernetes objects found in \./],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr, stdout } = check(args, dir);
+    assert.equal(code, 2, `${args.join(" ")}: ${stdout}`);
+    assert.match(stderr, message);
+  }
+});
