@@ -83,3 +83,12 @@ test("every rule folder holds exactly a bad and a good fixture", () => {
     assert.deepEqual(fs.readdirSync(path.join(FIXTURES, "rules", folder)).sort(), ["bad.yaml", "good.yaml"]);
   }
 });
+
+test("policy/RULES.md has one table row per rule, matching RULES", () => {
+  const markdown = fs.readFileSync(path.join(__dirname, "..", "..", "policy", "RULES.md"), "utf8");
+  const rows = markdown.split("\n").filter((line) => line.startsWith("| `"));
+  assert.deepEqual(
+    rows,
+    RULES.map((r) => `| \`${r.name}\` | ${r.severity} | ${r.summary} | ${r.protects} |`),
+  );
+});
