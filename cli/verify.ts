@@ -176,7 +176,9 @@ function program(io: VerifyIo): Command {
 function writeResults(dir: string, files: Record<string, string>, io: VerifyIo): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  io.stdout(`wrote ${path.relative(io.cwd, path.join(dir, "topology.md")) || "topology.md"}\n`);
+  const file = path.join(dir, "topology.md");
+  const relative = path.relative(io.cwd, file);
+  io.stdout(`wrote ${relative.startsWith("..") ? file : relative}\n`);
 }
 
 /** Runs the command on `argv` (without node and script) and returns the exit code. */

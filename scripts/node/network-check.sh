@@ -24,10 +24,7 @@ REQUEST_SECONDS="${REQUEST_SECONDS:-5}"
 PROBE_PORT=8080
 
 log() { printf 'network-check: %s\n' "$*" >&2; }
-fail() {
-  log "$*"
-  exit 1
-}
+fail() { log "$*"; exit 1; }
 
 [[ "$TIMEOUT_SECONDS" =~ ^[1-9][0-9]*$ ]] || fail "TIMEOUT_SECONDS must be a positive integer, got '$TIMEOUT_SECONDS'"
 [[ "$REQUEST_SECONDS" =~ ^[1-9][0-9]*$ ]] || fail "REQUEST_SECONDS must be a positive integer, got '$REQUEST_SECONDS'"
@@ -57,7 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- JSON writing (no jq) ---------------------------------------------------------------------
+# JSON is written by hand: nodes may lack jq.
 json_str() {
   local s=$1
   s=${s//\\/\\\\}
@@ -74,10 +71,8 @@ join_json() {
   printf '[%s]' "$*"
 }
 
-# --- helpers ----------------------------------------------------------------------------------
 # run_probe POD CMD...: runs CMD in a probe pod; OUT gets stdout, ERR the last stderr line.
-OUT=""
-ERR=""
+OUT="" ERR=""
 run_probe() {
   local pod=$1 rc=0
   shift
@@ -92,7 +87,7 @@ http_get() { run_probe "$1" curl -sS --max-time "$REQUEST_SECONDS" "http://$(url
 probe_manifest() {
   local node=$1 kind=$2 pod name args extra=""
   if [ "$kind" = pod ]; then
-    pod="pod-$node" name=netexec args='["netexec", "--http-port=8080", "--udp-port=-1"]'
+    pod="pod-$node" name=netexec args="[netexec, --http-port=$PROBE_PORT, --udp-port=-1]"
     extra="    ports: [{containerPort: $PROBE_PORT}]
     readinessProbe: {tcpSocket: {port: $PROBE_PORT}, periodSeconds: 2}"
   else
@@ -138,7 +133,6 @@ deploy_probes() {
     log "not every probe became Ready within ${TIMEOUT_SECONDS}s; recording what is there"
 }
 
-# --- cluster facts ----------------------------------------------------------------------------
 declare -A NODE_ADDR=() NODE_CIDR=() NODE_REGISTERED=() POD_IP=() POD_READY=() HOST_READY=()
 CLUSTER_NODES=()
 ALL_NODES=()
@@ -188,7 +182,6 @@ read_probes() {
 
 cluster_ip() { kc get service "$2" -n "$1" -o jsonpath='{.spec.clusterIP}' 2>/dev/null || true; }
 
-# --- observations -----------------------------------------------------------------------------
 nodes_json() {
   local out=() n
   for n in "${ALL_NODES[@]}"; do
@@ -216,13 +209,9 @@ pod_to_pod_json() {
     for to in "${CLUSTER_NODES[@]}"; do
       [ "$from" != "$to" ] || continue
       seen="" err=""
-      if [ -z "${POD_IP[$from]:-}" ] || [ -z "${POD_IP[$to]:-}" ]; then
-        err="probe pod has no IP"
-      elif http_get "pod-$from" "${POD_IP[$to]}" "$PROBE_PORT" /clientip; then
-        seen=$OUT
-      else
-        err=$ERR
-      fi
+      if [ -z "${POD_IP[$from]:-}" ] || [ -z "${POD_IP[$to]:-}" ]; then err="probe pod has no IP"
+      elif http_get "pod-$from" "${POD_IP[$to]}" "$PROBE_PORT" /clientip; then seen=$OUT
+      else err=$ERR; fi
       out+=("{\"from\":$(json_str "$from"),\"to\":$(json_str "$to"),\"fromIp\":$(json_str "${POD_IP[$from]:-}"),\"toIp\":$(json_str "${POD_IP[$to]:-}"),\"clientIp\":$(json_str "$seen"),\"error\":$(json_str "$err")}")
     done
   done
@@ -235,13 +224,9 @@ node_to_pod_json() {
   for from in "${CLUSTER_NODES[@]}"; do
     for to in "${CLUSTER_NODES[@]}"; do
       answer="" err=""
-      if [ -z "${POD_IP[$to]:-}" ]; then
-        err="probe pod has no IP"
-      elif http_get "host-$from" "${POD_IP[$to]}" "$PROBE_PORT" /hostname; then
-        answer=$OUT
-      else
-        err=$ERR
-      fi
+      if [ -z "${POD_IP[$to]:-}" ]; then err="probe pod has no IP"
+      elif http_get "host-$from" "${POD_IP[$to]}" "$PROBE_PORT" /hostname; then answer=$OUT
+      else err=$ERR; fi
       out+=("{\"from\":$(json_str "$from"),\"to\":$(json_str "$to"),\"toIp\":$(json_str "${POD_IP[$to]:-}"),\"hostname\":$(json_str "$answer"),\"error\":$(json_str "$err")}")
     done
   done
@@ -252,10 +237,7 @@ node_to_pod_json() {
 first_probe() {
   local n
   for n in "${CLUSTER_NODES[@]}"; do
-    if [ "${POD_READY[$n]:-0}" = 1 ]; then
-      printf '%s' "pod-$n"
-      return
-    fi
+    if [ "${POD_READY[$n]:-0}" = 1 ]; then printf '%s' "pod-$n" && return; fi
   done
 }
 
@@ -266,8 +248,7 @@ services_json() {
     ns=${entry%%/*} name=${entry#*/} port=${entry##*:}
     name=${name%%:*}
     fqdn="$name.$ns.svc.$CLUSTER_DOMAIN" resolved=() connected=0 err=""
-    if [ -z "$client" ]; then
-      err="no probe pod is running"
+    if [ -z "$client" ]; then err="no probe pod is running"
     else
       if run_probe "$client" dig +short +time=2 +tries=2 "$fqdn" A "$fqdn" AAAA; then
         while read -r ips; do
@@ -290,10 +271,7 @@ vantage_for() {
   for n in "${CLUSTER_NODES[@]}"; do
     [ "${HOST_READY[$n]:-0}" = 1 ] || continue
     fallback=${fallback:-$n}
-    if [ "$n" != "$1" ]; then
-      printf '%s' "$n"
-      return
-    fi
+    if [ "$n" != "$1" ]; then printf '%s' "$n" && return; fi
   done
   printf '%s' "$fallback"
 }
@@ -302,10 +280,8 @@ nodeport_answers_json() {
   local port=$1 out=() node from status err
   for node in "${ALL_NODES[@]}"; do
     from=$(vantage_for "$node") status=0 err=""
-    if [ -z "${NODE_ADDR[$node]:-}" ]; then
-      err="node has no address"
-    elif [ -z "$from" ]; then
-      err="no hostNetwork probe is running"
+    if [ -z "${NODE_ADDR[$node]:-}" ]; then err="node has no address"
+    elif [ -z "$from" ]; then err="no hostNetwork probe is running"
     else
       run_probe "host-$from" curl -sS -o /dev/null -w '%{http_code}' --max-time "$REQUEST_SECONDS" \
         "http://$(url_host "${NODE_ADDR[$node]}"):$port/" || err=$ERR

@@ -142,6 +142,7 @@ query() {
   [ "$(grep -c 'hostNetwork: true' "$STATE/applied.yaml")" -eq 3 ]
   grep -q 'image: "registry.k8s.io/e2e-test-images/agnhost:2\.[0-9.]*"' "$STATE/applied.yaml"
   grep -q 'tolerations: \[{operator: Exists}\]' "$STATE/applied.yaml"
+  grep -q 'args: \[netexec, --http-port=8080, --udp-port=-1\]' "$STATE/applied.yaml"
   grep -q -- '--timeout=5s' <(grep '^wait pod' "$STATE/calls")
   node -e 'const docs = require(process.argv[1]).parseAllDocuments(require("fs").readFileSync(process.argv[2], "utf8"));
     if (docs.length !== 7 || docs.some((d) => d.errors.length)) process.exit(1);' \
