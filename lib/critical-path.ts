@@ -21,6 +21,8 @@ export const STEP_SECONDS: Record<StepKind, number> = {
   kubeconfig: 2,
   addon: 20,
   wait: 90,
+  // A Namespace, Service or NetworkPolicy is accepted at once; a Deployment waits for its rollout.
+  object: 1,
   app: 60,
   verify: 60,
 };
@@ -39,7 +41,7 @@ const BY_SUFFIX: [RegExp, StepKind][] = [
 
 export function stepKind(r: RecordedResource): StepKind | undefined {
   if (r.type === "kubernetes:helm.sh/v4:Chart") return "addon";
-  if (r.type.startsWith("kubernetes:") && r.custom) return r.parent?.startsWith("app") ? "app" : undefined;
+  if (r.type.startsWith("kubernetes:") && r.custom) return r.type.endsWith(":Deployment") ? "app" : "object";
   if (!r.type.startsWith("command:")) return undefined;
   return BY_SUFFIX.find(([pattern]) => pattern.test(r.name))?.[1];
 }

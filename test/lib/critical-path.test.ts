@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { criticalPath } from "../../lib/critical-path";
+import { hosts, render, staticValues } from "../mocks";
+
+const bigNetwork = { "kubelab:network": { nodeCidr: "192.168.0.0/16", podCidr: "10.244.0.0/16" } };
+
+function spread(controlPlanes: number, workers: number) {
+  // 200 workers do not fit a /24: spread them over 192.168.0.0/16.
+  return hosts(controlPlanes, workers).map((h, i) => ({
+    ...h,
+    address: `192.168.${1 + Math.floor(i / 200)}.${(i % 200) + 10}`,
+  }));
+}
+
+test("the bootstrap critical path is the same for 3 and for 200 workers", async () => {
+  const small = criticalPath((await render({ values: staticValues(spread(1, 3), bigNetwork) })).run.resources);
+  const large = criticalPath((await render({ values: staticValues(spread(1, 200), bigNetwork) })).run.resources);
+  assert.equal(small.steps, large.steps);
+  assert.equal(small.seconds, large.seconds);
+  assert.deepEqual(
+    small.chain.map((s) => s.split(":")[0]),
+    ["prepare", "init", "token", "join", "wait", "object", "object", "app", "verify"],
+  );
+});
+
+test("each extra control plane adds one join to the critical path (they join one at a time)", async () => {
+  const endpoint = { "kubelab:nodes": { controlPlaneEndpoint: "192.168.0.5" }, ...bigNetwork };
+  const one = criticalPath((await render({ values: staticValues(spread(1, 2), bigNetwork) })).run.resources);
+  const three = criticalPath((await render({ values: staticValues(spread(3, 2), endpoint) })).run.resources);
+  assert.equal(three.steps, one.steps + 1);
+});
