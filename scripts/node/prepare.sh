@@ -20,6 +20,11 @@ K8S_PACKAGES=(kubelet kubeadm kubectl)
 APT_ATTEMPTS=10
 APT_RETRY_SECONDS=15
 export DEBIAN_FRONTEND=noninteractive
+# Ubuntu's needrestart would otherwise prompt, or restart services, from inside apt-get.
+export NEEDRESTART_SUSPEND=1
+# Keep kubelab's whole config files (containerd's config.toml is a conffile of containerd.io)
+# instead of prompting when a package ships its own.
+APT_OPTIONS=(-o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 
 exec 3>&1 1>&2
 STEP="starting"
@@ -59,13 +64,14 @@ write_file() {
 }
 
 # apt-get with bounded retries while another apt/dpkg (cloud-init, unattended-upgrades) holds
-# the lock; any other failure stops the script with apt-get's exit code.
+# the lock, and one repair when an earlier run was killed mid-install; any other failure stops
+# the script with apt-get's exit code.
 apt_get() {
   local attempt out rc
   out="$(mktemp)"
   for ((attempt = 1; ; attempt++)); do
     rc=0
-    apt-get -o DPkg::Lock::Timeout=60 "$@" </dev/null >"$out" 2>&1 || rc=$?
+    apt-get "${APT_OPTIONS[@]}" "$@" </dev/null >"$out" 2>&1 || rc=$?
     if [ "$rc" -eq 0 ]; then
       rm -f "$out"
       return 0
@@ -73,6 +79,11 @@ apt_get() {
     if ((attempt < APT_ATTEMPTS)) && grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$out"; then
       log "apt-get $1: package manager busy (attempt ${attempt}/${APT_ATTEMPTS}); retrying in ${APT_RETRY_SECONDS}s"
       sleep "$APT_RETRY_SECONDS"
+      continue
+    fi
+    if ((attempt < APT_ATTEMPTS)) && grep -q "dpkg was interrupted" "$out"; then
+      log "apt-get $1: an earlier dpkg run was interrupted; running dpkg --configure -a"
+      timeout 600 dpkg --configure -a </dev/null >&2
       continue
     fi
     tail -n 20 "$out" >&2
@@ -97,10 +108,12 @@ installed_version() {
   case "$out" in "installed "*) printf '%s' "${out#installed }" ;; esac
 }
 
-has_candidate() {
+# The version apt would install (epoch stripped), empty when no source offers the package.
+candidate_version() {
   local candidate
   candidate="$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
-  [ -n "$candidate" ] && [ "$candidate" != "(none)" ]
+  [ "$candidate" = "(none)" ] && candidate=""
+  printf '%s' "${candidate#*:}"
 }
 
 check_inputs() {
@@ -130,6 +143,12 @@ check_os() {
     ubuntu:22.04 | ubuntu:24.04 | debian:12 | debian:13) ;;
     *) die "unsupported operating system '${pretty:-$id $version}'; kubelab supports Ubuntu 22.04/24.04 and Debian 12/13" ;;
   esac
+}
+
+# kubelet refuses to start on cgroup v1 hosts since Kubernetes 1.35.
+check_cgroup_v2() {
+  [ -f "$ROOT/sys/fs/cgroup/cgroup.controllers" ] ||
+    die "this host uses cgroup v1; kubelet needs cgroup v2 (the default on Ubuntu 22.04+ and Debian 12+: remove systemd.unified_cgroup_hierarchy=0 from the kernel command line)"
 }
 
 # Cloud images run apt from cloud-init right after boot; let it finish first (bounded).
@@ -258,9 +277,11 @@ install_kubernetes_packages() {
   apt-mark hold "${K8S_PACKAGES[@]}" >/dev/null
 }
 
-# The distro's `containerd` or Docker's `containerd.io`, whichever is installed or, failing that, offered.
+# Which containerd package: one already installed is kept (switching runtimes under a running
+# kubelet is not prepare's job); otherwise Docker's containerd.io when its apt source is configured
+# and offers 2.x while the distro offers 1.x, else the distro's containerd, else containerd.io.
 install_containerd() {
-  local pkg
+  local pkg distro docker
   for pkg in containerd containerd.io; do
     if [ -n "$(installed_version "$pkg")" ]; then
       log "containerd: package $pkg $(installed_version "$pkg") already installed"
@@ -268,15 +289,27 @@ install_containerd() {
     fi
   done
   apt_update_once
-  if has_candidate containerd; then
+  distro="$(candidate_version containerd)"
+  docker="$(candidate_version containerd.io)"
+  if [[ "$docker" == 2.* && "$distro" != 2.* ]]; then
+    pkg=containerd.io
+  elif [ -n "$distro" ]; then
     pkg=containerd
-  elif has_candidate containerd.io; then
+  elif [ -n "$docker" ]; then
     pkg=containerd.io
   else
     die "neither the 'containerd' nor the 'containerd.io' package is available from the configured apt sources"
   fi
-  step "installing $pkg"
+  step "installing $pkg (candidate ${distro:-none} from the distribution, ${docker:-none} as containerd.io)"
   apt_get install -y "$pkg"
+}
+
+# Kubernetes 1.35 was the last minor supporting containerd 1.x.
+warn_old_containerd() {
+  local minor="${KUBERNETES_MINOR#1.}"
+  if [ "$1" -lt 2 ] && [ "$minor" -ge 36 ]; then
+    log "WARNING: containerd ${1}.x is not supported by Kubernetes ${KUBERNETES_MINOR} (1.35 was the last minor for containerd 1.x); add Docker's apt repository so containerd.io 2.x is installed, or use Kubernetes 1.35"
+  fi
 }
 
 containerd_major() {
@@ -329,6 +362,7 @@ EOF
 configure_containerd() {
   local major pause
   major="$(containerd_major)"
+  warn_old_containerd "$major"
   pause="$(pause_image)"
   [ -n "$pause" ] || die "could not read the pause image from 'kubeadm config images list'"
   step "writing /etc/containerd/config.toml for containerd ${major}.x (sandbox ${pause})"
@@ -360,6 +394,7 @@ configure_kubelet() {
 main() {
   check_inputs
   check_os
+  check_cgroup_v2
   wait_for_cloud_init
   set_hostname
   disable_swap

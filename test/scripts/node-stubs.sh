@@ -12,6 +12,9 @@ NODE_SCRIPTS="$(cd "$BATS_TEST_DIRNAME/../../scripts/node" && pwd)"
 
 REAL_TOOLS=(bash cat mkdir install cmp mktemp rm awk grep sed chmod timeout dirname head tail sort tr cp touch stat)
 
+# How prepare.sh calls apt-get, options included.
+APT="apt-get -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+
 TEST_TOKEN="k7x2pq.9f3h1m0z8c4v6b2n"
 TEST_CERT_KEY="7c1e5a9b3d2f4e6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a"
 TEST_CA_HASH="3f2b9e7d1c5a4b8e0f6d2c9a7b3e1f5d8c4a0b6e2f9d7c3a1b5e8f0d4c2a6b9e"
@@ -74,14 +77,16 @@ fail() {
 
 default_stubs() {
   local cmd
-  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl; do
+  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl dpkg; do
     stub "$cmd"
   done
   stub ip 'if [ "${1:-}" = link ] && [ "${2:-}" = show ]; then grep -qxF "$3" "$STUB_STATE/links" 2>/dev/null; fi'
 
   # A tiny package database: "name version" lines; apt-get install adds, dpkg-query reads.
+  # "available" holds "name candidate-version" lines for apt-cache policy.
   : >"$STUB_STATE/dpkg"
-  printf '%s\n' ca-certificates curl gpg containerd containerd.io kubelet kubeadm kubectl >"$STUB_STATE/available"
+  printf '%s\n' "ca-certificates 20240203" "curl 8.5.0-2ubuntu10" "gpg 2.4.4-2ubuntu17" \
+    "containerd 1.7.28-0ubuntu1~24.04.1" >"$STUB_STATE/available"
   printf '%s\n' 1.36.4-1.1 1.36.3-1.1 1.36.0-1.1 >"$STUB_STATE/madison"
   echo 1.7.28 >"$STUB_STATE/containerd-version"
   stub apt-get '
@@ -89,6 +94,12 @@ if [ -s "$STUB_STATE/apt-lock-failures" ] && [ "$(cat "$STUB_STATE/apt-lock-fail
   echo $(($(cat "$STUB_STATE/apt-lock-failures") - 1)) >"$STUB_STATE/apt-lock-failures"
   echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2
   exit 100
+fi
+if [ -f "$STUB_STATE/dpkg-interrupted" ]; then
+  if grep -q "^dpkg --configure -a" "$STUB_STATE/calls"; then rm "$STUB_STATE/dpkg-interrupted"; else
+    echo "E: dpkg was interrupted, you must manually run '"'"'dpkg --configure -a'"'"' to correct the problem." >&2
+    exit 100
+  fi
 fi
 installing=0
 for arg in "$@"; do
@@ -99,7 +110,9 @@ for arg in "$@"; do
       [ "$installing" = 1 ] || continue
       pkg="${arg%%=*}" version="${arg#*=}"
       if [ "$version" = "$arg" ]; then
-        case "$pkg" in containerd*) version="$(cat "$STUB_STATE/containerd-version")-0stub1" ;; *) version=1.0-stub ;; esac
+        version="$(grep -E "^$pkg " "$STUB_STATE/available" || true)"
+        version="${version#* }"
+        case "$pkg" in containerd*) version="$(cat "$STUB_STATE/containerd-version")-0stub1" ;; esac
       fi
       grep -vE "^$pkg " "$STUB_STATE/dpkg" >"$STUB_STATE/dpkg.new" || true
       echo "$pkg $version" >>"$STUB_STATE/dpkg.new"
@@ -114,7 +127,9 @@ if [ -z "$line" ]; then echo "dpkg-query: no packages found matching $pkg" >&2; 
 echo "installed ${line#* }"'
   stub apt-cache '
 case "$1" in
-  policy) if grep -qxF "$2" "$STUB_STATE/available"; then printf "%s:\n  Installed: (none)\n  Candidate: 9.9-stub\n" "$2"; fi ;;
+  policy)
+    line="$(grep -E "^$2 " "$STUB_STATE/available" || true)"
+    if [ -n "$line" ]; then printf "%s:\n  Installed: (none)\n  Candidate: %s\n" "$2" "${line#* }"; fi ;;
   madison) while read -r v; do printf " %s | %s | https://pkgs.k8s.io/core:/stable:/v1.36/deb  Packages\n" "$2" "$v"; done <"$STUB_STATE/madison" ;;
 esac'
   stub curl 'while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then echo "FAKE ARMORED KEY" >"$2"; fi; shift; done'
@@ -164,7 +179,8 @@ case "$1 ${2:-}" in
 esac'
 }
 
-# A node as the scripts find it: Ubuntu 24.04 with a swap line in fstab and a cloud-image hostname.
+# A node as the scripts find it: Ubuntu 24.04 on cgroup v2, with a swap line in fstab and a
+# cloud-image hostname.
 fake_node() {
   local id="${1:-ubuntu}" version="${2:-24.04}"
   printf 'PRETTY_NAME="%s %s"\nNAME="%s"\nID=%s\nVERSION_ID="%s"\n' "$id" "$version" "$id" "$id" "$version" \
@@ -172,4 +188,6 @@ fake_node() {
   printf '%s\n' "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1" "/swap.img none swap sw 0 0" \
     >"$FAKE_ROOT/etc/fstab"
   echo "ubuntu-vm" >"$FAKE_ROOT/proc/sys/kernel/hostname"
+  mkdir -p "$FAKE_ROOT/sys/fs/cgroup"
+  echo "cpuset cpu io memory hugetlb pids rdma misc" >"$FAKE_ROOT/sys/fs/cgroup/cgroup.controllers"
 }

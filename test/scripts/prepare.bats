@@ -29,10 +29,10 @@ toml_table() {
   prepare
   [ "$status" -eq 0 ] || fail "exit $status: $stderr"
   [ "$output" = "KUBEADM_VERSION=v1.36.4" ] || fail "stdout: $output"
-  called "apt-get -o DPkg::Lock::Timeout=60 install -y --allow-change-held-packages --allow-downgrades kubelet=1.36.4-1.1 kubeadm=1.36.4-1.1 kubectl=1.36.4-1.1" ||
+  called "$APT install -y --allow-change-held-packages --allow-downgrades kubelet=1.36.4-1.1 kubeadm=1.36.4-1.1 kubectl=1.36.4-1.1" ||
     fail "$(cat "$CALLS")"
   called "apt-mark hold kubelet kubeadm kubectl"
-  called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd"
+  called "$APT install -y containerd"
   called "hostnamectl set-hostname cp-1"
   called "swapoff -a"
   called "modprobe overlay"
@@ -137,12 +137,33 @@ EOF
 }
 
 @test "containerd.io is installed when the distro offers no containerd package" {
-  grep -vx containerd "$STUB_STATE/available" >"$STUB_STATE/available.new"
+  grep -v "^containerd " "$STUB_STATE/available" >"$STUB_STATE/available.new"
+  echo "containerd.io 1.7.27-1" >>"$STUB_STATE/available.new"
   mv "$STUB_STATE/available.new" "$STUB_STATE/available"
   prepare
   [ "$status" -eq 0 ] || fail "$stderr"
-  called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd.io"
-  ! called "apt-get -o DPkg::Lock::Timeout=60 install -y containerd" || fail "unexpected call: $(cat "$CALLS")"
+  called "$APT install -y containerd.io"
+  ! called "$APT install -y containerd" || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "containerd.io 2.x from a configured Docker source wins over the distro's containerd 1.x" {
+  echo "containerd.io 2.1.4-1~ubuntu.24.04~noble" >>"$STUB_STATE/available"
+  echo 2.1.4 >"$STUB_STATE/containerd-version"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
+  [[ "$stderr" != *"WARNING"* ]] || fail "$stderr"
+}
+
+@test "containerd 1.x under Kubernetes 1.36 is installed with a warning, and without one under 1.35" {
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [[ "$stderr" == *"WARNING: containerd 1.x is not supported by Kubernetes 1.36 (1.35 was the last minor for containerd 1.x)"* ]] ||
+    fail "$stderr"
+  printf '%s\n' 1.35.3-1.1 >"$STUB_STATE/madison"
+  prepare KUBERNETES_MINOR=1.35
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [[ "$stderr" != *"WARNING"* ]] || fail "$stderr"
 }
 
 @test "an installed containerd.io is kept rather than replaced by the distro package" {
@@ -222,6 +243,22 @@ EOF
   ! called_like "^sysctl " || fail "continued after the failure: $(cat "$CALLS")"
   ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
   [ -z "$output" ]
+}
+
+@test "a cgroup v1 host is refused before any change" {
+  rm "$FAKE_ROOT/sys/fs/cgroup/cgroup.controllers"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"this host uses cgroup v1; kubelet needs cgroup v2"* ]] || fail "$stderr"
+  [ ! -s "$CALLS" ] || fail "$(cat "$CALLS")"
+}
+
+@test "a dpkg run interrupted earlier is repaired once and the install goes on" {
+  touch "$STUB_STATE/dpkg-interrupted"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep -c "^dpkg --configure -a$" "$CALLS")" -eq 1 ] || fail "$(cat "$CALLS")"
+  [[ "$stderr" == *"an earlier dpkg run was interrupted"* ]] || fail "$stderr"
 }
 
 @test "an unsupported operating system is refused before any change" {
