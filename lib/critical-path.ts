@@ -4,7 +4,18 @@
 import { RecordedResource } from "./mock-runtime";
 
 export type StepKind =
-  "vm" | "prepare" | "init" | "token" | "join" | "registered" | "kubeconfig" | "addon" | "wait" | "app" | "verify";
+  | "vm"
+  | "prepare"
+  | "init"
+  | "token"
+  | "join"
+  | "registered"
+  | "kubeconfig"
+  | "addon"
+  | "wait"
+  | "object"
+  | "app"
+  | "verify";
 
 /**
  * Seconds each kind of step takes on a real lab (2 vCPU VMs, a home connection). Package installs
