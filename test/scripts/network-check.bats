@@ -187,3 +187,16 @@ query() {
   [ "$status" -eq 0 ]
   [ "$(query 'JSON.stringify(o.podToPod[0].clientIp)')" = '"we\"ird\\\tpath"' ]
 }
+
+@test "cleanup script deletes the probe namespace with a bounded wait" {
+  touch "$KUBECONFIG"
+  run bash "$BATS_TEST_DIRNAME/../../scripts/node/network-check-cleanup.sh"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=true --timeout=60s" ]
+}
+
+@test "cleanup script does nothing when the kubeconfig is already gone" {
+  run bash "$BATS_TEST_DIRNAME/../../scripts/node/network-check-cleanup.sh"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/calls" ]
+}
