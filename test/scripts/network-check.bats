@@ -190,7 +190,7 @@ query() {
 
 @test "cleanup script deletes the probe namespace with a bounded wait" {
   touch "$KUBECONFIG"
-  run bash "$BATS_TEST_DIRNAME/../../scripts/node/network-check-cleanup.sh"
+  TIMEOUT_SECONDS="" run bash "$BATS_TEST_DIRNAME/../../scripts/node/network-check-cleanup.sh"
   [ "$status" -eq 0 ]
   [ "$(cat "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=true --timeout=60s" ]
 }
