@@ -96,13 +96,13 @@ export class NetworkCheck extends pulumi.ComponentResource {
     );
 
     const observed = collect.stdout.apply(readObservations);
-    this.report = observed.apply(({ observations, error }) => {
-      const report = observations ? evaluate(observations, planOf(base)) : unreadableReport(error);
-      enforce(name, args.mode, report);
-      return report;
-    });
+    const evaluated = observed.apply(({ observations, error }) =>
+      observations ? evaluate(observations, planOf(base)) : unreadableReport(error),
+    );
+    // Only the report carries the enforce failure: the picture of a broken network stays readable.
+    this.report = evaluated.apply((report) => enforce(name, args.mode, report));
     this.topology = pulumi
-      .all([observed, this.report])
+      .all([observed, evaluated])
       .apply(([{ observations }, report]) =>
         observations
           ? topologyMarkdown(observations, report)
