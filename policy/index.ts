@@ -6,8 +6,10 @@ import { checkPlan } from "./plan-rules";
 import { OBJECT_RULES } from "./rules/catalog";
 import { NetworkPlan, SourcedObject, Violation } from "./types";
 
-export { OBJECT_RULES, RULES, RuleInfo } from "./rules/catalog";
-export { ParseError, PolicyError, formatJson, formatText, hasErrors, sortViolations, summaryLine } from "./format";
+export { OBJECT_RULES, RULES } from "./rules/catalog";
+export type { RuleInfo } from "./rules/catalog";
+export { PolicyError, formatJson, formatText, hasErrors, sortViolations, summaryLine } from "./format";
+export type { ParseError } from "./format";
 export { parseManifests } from "./load";
 export { resourceOf } from "./k8s";
 export * from "./types";
