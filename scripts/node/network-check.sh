@@ -40,13 +40,18 @@ done
 # Every kubectl call is bounded: an API server that stops answering must not hang `pulumi up`.
 kc() { timeout "$((TIMEOUT_SECONDS + 30))" kubectl "$@"; }
 
+# Labels the NetworkPolicies that let the probes into app namespaces (see allow_probe_access).
+ACCESS_LABEL="kubelab.dev/netcheck-access=probes"
+
 ERR_FILE="$(mktemp)"
 cleanup() {
   local status=$?
   rm -f "$ERR_FILE"
   if [ "$KEEP_PROBES" = 1 ]; then
-    log "KEEP_PROBES=1: leaving namespace $PROBE_NAMESPACE in place"
+    log "KEEP_PROBES=1: leaving namespace $PROBE_NAMESPACE and its access policies in place"
   else
+    kc delete networkpolicy --all-namespaces -l "$ACCESS_LABEL" --ignore-not-found >&2 ||
+      log "could not delete the NetworkPolicies labelled $ACCESS_LABEL; delete them by hand"
     kc delete namespace "$PROBE_NAMESPACE" --ignore-not-found --wait=false >&2 ||
       log "could not delete namespace $PROBE_NAMESPACE; delete it by hand"
   fi
@@ -131,6 +136,38 @@ deploy_probes() {
   } | kc apply -f - >&2
   kc wait pod --all -n "$PROBE_NAMESPACE" --for=condition=Ready --timeout="${TIMEOUT_SECONDS}s" >&2 ||
     log "not every probe became Ready within ${TIMEOUT_SECONDS}s; recording what is there"
+}
+
+# An app namespace may deny ingress by default (the sample app does): its own policies admit only
+# its tiers, so the service check's probe pods get a policy of their own, for the length of the
+# check, admitting them and nothing else. The app's policies stay exactly as deployed.
+access_policy() {
+  cat <<EOF
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: kubelab-netcheck-probes
+  namespace: $1
+  labels: {${ACCESS_LABEL%%=*}: ${ACCESS_LABEL#*=}}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: $PROBE_NAMESPACE}}
+      podSelector: {matchLabels: {kubelab.dev/probe: pod}}
+EOF
+}
+
+allow_probe_access() {
+  local entry ns namespaces=()
+  for entry in $SERVICES; do
+    ns=${entry%%/*}
+    [[ " ${namespaces[*]} " == *" $ns "* ]] || namespaces+=("$ns")
+  done
+  [ "${#namespaces[@]}" -gt 0 ] || return 0
+  for ns in "${namespaces[@]}"; do access_policy "$ns"; done | kc apply -f - >&2
 }
 
 declare -A NODE_ADDR=() NODE_CIDR=() NODE_REGISTERED=() POD_IP=() POD_READY=() HOST_READY=()
@@ -308,6 +345,7 @@ main() {
   read_nodes
   log "deploying probes on ${#CLUSTER_NODES[@]} nodes ($PROBE_IMAGE)"
   deploy_probes
+  allow_probe_access
   read_probes
   log "probing"
   # Everything is collected before anything is printed: stdout is one whole document or nothing.

@@ -23,7 +23,8 @@ declare -A NODE=([pod-cp-1]=192.168.56.10 [pod-worker-1]=192.168.56.11 [pod-work
 declare -A SVC=([kubernetes]=10.96.0.1 [redis]=10.96.10.10 [vote]=10.96.20.20)
 case "$1 $2" in
   "delete namespace") exit 0 ;;
-  "apply -f") cat >"$STATE/applied.yaml" ;;
+  "delete networkpolicy") exit 0 ;;
+  "apply -f") cat >>"$STATE/applied.yaml" ;;
   "wait pod") exit 0 ;;
   "get nodes")
     printf '%s\n' 'cp-1|10.244.0.0/24|192.168.56.10' 'worker-1|10.244.1.0/24|192.168.56.11' \
@@ -145,8 +146,24 @@ query() {
   grep -q 'args: \[netexec, --http-port=8080, --udp-port=-1\]' "$STATE/applied.yaml"
   grep -q -- '--timeout=5s' <(grep '^wait pod' "$STATE/calls")
   node -e 'const docs = require(process.argv[1]).parseAllDocuments(require("fs").readFileSync(process.argv[2], "utf8"));
-    if (docs.length !== 7 || docs.some((d) => d.errors.length)) process.exit(1);' \
+    if (docs.length !== 8 || docs.some((d) => d.errors.length)) process.exit(1);' \
     "$BATS_TEST_DIRNAME/../../node_modules/yaml" "$STATE/applied.yaml"
+}
+
+@test "admits only the probe pods into each app namespace, once per namespace, and removes that at exit" {
+  collect
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '^kind: NetworkPolicy' "$STATE/applied.yaml")" -eq 1 ]
+  grep -q '^  namespace: vote$' <(sed -n '/^kind: NetworkPolicy/,$p' "$STATE/applied.yaml")
+  grep -q 'namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kubelab-netcheck}}' "$STATE/applied.yaml"
+  grep -q 'podSelector: {matchLabels: {kubelab.dev/probe: pod}}' "$STATE/applied.yaml"
+  grep -q '^delete networkpolicy --all-namespaces -l kubelab.dev/netcheck-access=probes --ignore-not-found$' "$STATE/calls"
+}
+
+@test "adds no access policy when there are no app Services" {
+  SERVICES="" collect
+  [ "$status" -eq 0 ]
+  ! grep -q '^kind: NetworkPolicy' "$STATE/applied.yaml"
 }
 
 @test "deletes the probe namespace at exit" {
@@ -192,7 +209,8 @@ query() {
   touch "$KUBECONFIG"
   TIMEOUT_SECONDS="" run bash "$BATS_TEST_DIRNAME/../../scripts/node/network-check-cleanup.sh"
   [ "$status" -eq 0 ]
-  [ "$(cat "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=true --timeout=60s" ]
+  [ "$(sed -n 1p "$STATE/calls")" = "delete networkpolicy --all-namespaces -l kubelab.dev/netcheck-access=probes --ignore-not-found" ]
+  [ "$(sed -n 2p "$STATE/calls")" = "delete namespace kubelab-netcheck --ignore-not-found --wait=true --timeout=60s" ]
 }
 
 @test "cleanup script does nothing when the kubeconfig is already gone" {
