@@ -69,6 +69,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getProvider(): string;
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -107,6 +108,8 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
   monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
     const deps = new Set(req.getDependenciesList());
     req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((urn) => deps.add(urn)));
+    // A provider reference is "<urn>::<id>"; the engine waits for the provider like a dependency.
+    if (req.getProvider()) deps.add(req.getProvider().split("::").slice(0, -1).join("::"));
     pendingDeps.set(`${req.getType()}::${req.getName()}`, [...deps]);
     const wrapped = (
       err: unknown,

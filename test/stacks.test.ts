@@ -3,7 +3,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
+import { networkPlan, parseLabConfig } from "../config";
+import { kubernetesObjects } from "../lib/render";
+import { readStackFile, stackFilePath } from "../lib/stack-file";
+import { checkObjects, NetworkPlan } from "../policy";
+import { testKeys } from "./helpers";
 import { render } from "./mocks";
+
+function planOf(stack: string): NetworkPlan {
+  const { config } = readStackFile(stackFilePath(stack));
+  const raw = Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key !== "kubelab:sshPrivateKey")
+      .map(([key, value]) => [
+        key.slice("kubelab:".length),
+        key === "kubelab:kubernetesVersion" ? value : JSON.parse(value),
+      ]),
+  );
+  return networkPlan(parseLabConfig(raw, testKeys));
+}
 
 const stacks = fs
   .readdirSync(path.join(__dirname, "..", "stacks"))
@@ -22,5 +40,18 @@ for (const stack of stacks) {
       "kubeadm init is planned",
     );
     assert.ok(run.files.has("plan.json"));
+  });
+}
+
+// The "policy checks as unit tests" of the design: every object each stack creates, through the rules.
+for (const stack of stacks) {
+  test(`stack ${stack}: every Kubernetes object it creates passes the policy rules`, async () => {
+    const run = await render({ stack });
+    const objects = kubernetesObjects(run.run.resources).map((object) => ({ object }));
+    assert.ok(objects.length > 0);
+    const errors = checkObjects(objects, planOf(stack)).filter((v) => v.severity === "error");
+    assert.deepEqual(errors, []);
+    const findings = run.run.outputs.policyFindings as { severity: string }[];
+    assert.ok(Array.isArray(findings) && findings.every((f) => f.severity === "warning"), "the in-program gate ran");
   });
 }

@@ -111,7 +111,7 @@ test("Service selectors match their Deployment's pod template labels", async () 
 
 test("the namespace waits for the pod network; Deployments wait for the Secret and the policies", async () => {
   const run = await deploy();
-  assert.deepEqual(byName(run, "app-namespace-vote").dependsOn, ["pod-network-ready"]);
+  assert.deepEqual(byName(run, "app-namespace-vote").dependsOn, ["lab-k8s", "pod-network-ready"]);
   const policies = run.resources.filter((r) => r.type === TYPES.NetworkPolicy).map((r) => r.name);
   for (const d of run.resources.filter((r) => r.type === TYPES.Deployment)) {
     for (const dep of ["app-namespace-vote", "app-secret-db-credentials", ...policies]) {
@@ -119,7 +119,7 @@ test("the namespace waits for the pod network; Deployments wait for the Secret a
     }
   }
   for (const s of run.resources.filter((r) => r.type === TYPES.Service)) {
-    assert.deepEqual(s.dependsOn, ["app-namespace-vote"], s.name);
+    assert.deepEqual(s.dependsOn, ["app-namespace-vote", "lab-k8s"], s.name);
   }
 });
 

@@ -102,7 +102,7 @@ describe("PodNetwork", () => {
     assert.equal(chart.type, "kubernetes:helm.sh/v4:Chart");
     assert.match(String(run.providers.get("network-calico")), /::network-provider::/);
     assert.match(String(run.providers.get("network-namespace")), /::network-provider::/);
-    assert.deepEqual(chart.dependsOn, ["network-namespace"]);
+    assert.deepEqual(chart.dependsOn, ["network-namespace", "network-provider"]);
     assert.equal(chart.inputs.chart, "tigera-operator");
     assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://docs.tigera.io/calico/charts" });
     assert.equal(chart.inputs.version, networkConfig().chartVersions.calico);
@@ -133,7 +133,7 @@ describe("PodNetwork", () => {
       false,
     );
     const chart = byName(run, "network-cilium");
-    assert.deepEqual(chart.dependsOn, []);
+    assert.deepEqual(chart.dependsOn, ["network-provider"]);
     const values = chart.inputs.values as Record<string, unknown>;
     assert.equal(values.k8sServiceHost, "192.168.56.10");
     assert.equal(values.k8sServicePort, 6443);
