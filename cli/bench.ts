@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { nthAddress } from "../lib/cidr";
-import { STEP_SECONDS, criticalPath } from "../lib/critical-path";
+import { STEP_SECONDS, VERIFY_SECONDS_PER_NODE, criticalPath } from "../lib/critical-path";
 import { renderStack } from "../lib/render-stack";
 
 export interface SizeResult {
@@ -107,7 +107,9 @@ async function main(argv: string[]): Promise<number> {
   const sizes = opts.nodes.split(",").map(Number);
   const results = sizes.flatMap((n) => [1, 3].filter((cps) => cps < n).map((cps) => runChild(n, cps, runs)));
   process.stdout.write(`Program evaluation under mocks (${runs} runs per size)\n\n${sizesTable(results)}\n\n`);
-  process.stdout.write(`Step durations assumed (s): ${JSON.stringify(STEP_SECONDS)}\n`);
+  process.stdout.write(
+    `Step durations assumed (s): ${JSON.stringify(STEP_SECONDS)}, verify +${VERIFY_SECONDS_PER_NODE} per node\n`,
+  );
   const longest = results[results.length - 1];
   process.stdout.write(`Critical path at ${longest.nodes} nodes: ${longest.chain.join(" -> ")}\n\n`);
   const lab = await labEstimate();

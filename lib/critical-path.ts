@@ -38,6 +38,12 @@ export const STEP_SECONDS: Record<StepKind, number> = {
   verify: 60,
 };
 
+/**
+ * The network check grows with the cluster: one batched request round per probe (a pod and a
+ * hostNetwork probe on every node), so it adds this much per node on top of STEP_SECONDS.verify.
+ */
+export const VERIFY_SECONDS_PER_NODE = 1;
+
 const BY_SUFFIX: [RegExp, StepKind][] = [
   [/-vm$/, "vm"],
   [/-prepare$/, "prepare"],
@@ -80,6 +86,9 @@ function expandDependencies(resources: RecordedResource[]): Map<string, Set<stri
 
 /** Longest chain by weighted time; the step count is that chain's length. */
 export function criticalPath(resources: RecordedResource[]): CriticalPath {
+  const nodeCount = resources.filter((r) => stepKind(r) === "prepare").length;
+  const seconds = (kind: StepKind) =>
+    STEP_SECONDS[kind] + (kind === "verify" ? VERIFY_SECONDS_PER_NODE * nodeCount : 0);
   const deps = expandDependencies(resources);
   const byName = new Map(resources.map((r) => [r.name, r]));
   const memo = new Map<string, CriticalPath>();
@@ -97,7 +106,7 @@ export function criticalPath(resources: RecordedResource[]): CriticalPath {
     visiting.delete(name);
     const kind = byName.has(name) ? stepKind(byName.get(name) as RecordedResource) : undefined;
     const result = kind
-      ? { steps: best.steps + 1, seconds: best.seconds + STEP_SECONDS[kind], chain: [...best.chain, `${kind}:${name}`] }
+      ? { steps: best.steps + 1, seconds: best.seconds + seconds(kind), chain: [...best.chain, `${kind}:${name}`] }
       : best;
     memo.set(name, result);
     return result;
