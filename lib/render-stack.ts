@@ -28,7 +28,7 @@ export type RenderResult =
   | { ok: false; stackName: string; error: string };
 
 /** Errors a user can fix in their config or manifests; anything else is a bug and is rethrown. */
-const USER_ERRORS = ["ConfigError", "PolicyError", "AddonPlanError"];
+const USER_ERRORS = ["ConfigError", "PolicyError", "AddonPlanError", "AppArgsError"];
 
 function loadStack(request: RenderRequest): { stackName: string; stack: StackConfig } {
   if (request.values) return { stackName: request.stack ?? "test", stack: stackConfigFromValues(request.values) };

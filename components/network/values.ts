@@ -203,13 +203,21 @@ export function addonPlan(args: AddonArgs): NetworkPlan {
   return { nodeCidr: args.nodeCidr, podCidr: args.podCidr, serviceCidr: args.serviceCidr, cni: args.cni };
 }
 
+/** A pod network addon configured against the plan: fixed in config, not a bug. */
+export class AddonPlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AddonPlanError";
+  }
+}
+
 /** The in-program gate: the addon's pool must be kubeadm's podSubnet and collide with nothing. */
 export function assertAddonMatchesPlan(release: Pick<AddonRelease, "cni" | "poolCidrs">, plan: NetworkPlan): void {
   const checked: NetworkPlan = { ...plan, cni: release.cni, cniPoolCidrs: release.poolCidrs };
   const violations: Violation[] = [...cniCidrMismatch(checked), ...cidrOverlap(checked)];
   if (violations.length === 0) return;
   const lines = violations.map((v) => `  - [${v.rule}] ${v.message}`);
-  throw new Error(
+  throw new AddonPlanError(
     `the ${release.cni} pod network does not match the network plan (${violations.length} problem` +
       `${violations.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
   );
