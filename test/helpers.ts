@@ -34,9 +34,13 @@ export function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
   return [];
 }
 
-export function messagesOf(raw: Record<string, unknown>): string[] {
+/** The error's problem lines; `read` defaults to the test key files (pass parseLabConfig for the real fs). */
+export function messagesOf(
+  raw: Record<string, unknown>,
+  read: (raw: Record<string, unknown>) => unknown = parse,
+): string[] {
   try {
-    parse(raw);
+    read(raw);
   } catch (error) {
     if (error instanceof ConfigError)
       return error.message

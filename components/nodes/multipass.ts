@@ -6,6 +6,7 @@ import { quote } from "shell-quote";
 import { LabConfig, NodeSpec } from "../../config";
 import { cidrContains } from "../../lib/cidr";
 import { LabNode } from "../types";
+import { labNode } from "./lab-node";
 import { cloudInit } from "./cloud-init";
 
 export interface MultipassNodesArgs {
@@ -71,19 +72,7 @@ export class MultipassNodes extends pulumi.ComponentResource {
         { parent: this },
       );
       const address = vm.stdout.apply((out) => addressFromInfo(spec.name, out, config.network.nodeCidr));
-      return {
-        name: spec.name,
-        role: spec.role,
-        address,
-        connection: pulumi.secret({
-          host: address,
-          port: 22,
-          user: config.ssh.user,
-          privateKey: config.ssh.privateKey,
-          dialErrorLimit: config.ssh.dialErrorLimit,
-        }),
-        readyAfter: [vm],
-      };
+      return labNode(config, spec, address, [vm]);
     });
     this.registerOutputs({});
   }
