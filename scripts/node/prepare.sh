@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Debian/Ubuntu machine ready for kubeadm: hostname, swap off, kernel modules and sysctls,
 # containerd with the systemd cgroup driver, pinned kubelet/kubeadm/kubectl from pkgs.k8s.io.
+# Kubernetes 1.36+ needs containerd 2.x, which none of the supported distributions ship, so for
+# those minors containerd.io comes from Docker's apt repository.
 # Safe to re-run: files are only rewritten and services only restarted when their content changes,
 # and installed packages of the wanted version are left alone.
 # stdout: only the last line `KUBEADM_VERSION=<kubeadm version -o short>`; progress goes to stderr.
@@ -16,6 +18,11 @@ ROOT="${KUBELAB_ROOT:-}"
 
 KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
 SOURCES_LIST=/etc/apt/sources.list.d/kubernetes.list
+# The paths of Docker's own install instructions: a node already set up that way gets the same
+# signed-by value (apt refuses one repository with two different Signed-By keyrings) and, for a
+# docker.list written by those instructions, the same line, so nothing is rewritten.
+DOCKER_KEYRING=/etc/apt/keyrings/docker.asc
+DOCKER_SOURCES_LIST=/etc/apt/sources.list.d/docker.list
 K8S_PACKAGES=(kubelet kubeadm kubectl)
 APT_ATTEMPTS=10
 APT_RETRY_SECONDS=15
@@ -211,6 +218,31 @@ install_base_packages() {
   apt_get install -y --no-install-recommends "${missing[@]}"
 }
 
+# Kubernetes 1.35 was the last minor supporting containerd 1.x.
+needs_containerd_2() {
+  local minor="${KUBERNETES_MINOR#1.}"
+  ((10#$minor >= 36))
+}
+
+# Upstream major of a Debian package version (epoch and revision ignored): 1.7.28-0ubuntu1 -> 1.
+package_major() {
+  local version="${1#*:}"
+  printf '%s' "${version%%.*}"
+}
+
+# For 1.36+ the distribution's containerd 1.x is refused before anything changes. Replacing it with
+# containerd.io would work for apt (containerd.io conflicts with containerd and runc and takes
+# their place), but it stops the runtime, and every container of a node already in a cluster, in
+# the middle of a re-run: draining the node and removing the package is the operator's call.
+check_containerd_package() {
+  needs_containerd_2 || return 0
+  local version
+  version="$(installed_version containerd)"
+  if [ -n "$version" ] && [ "$(package_major "$version")" -lt 2 ]; then
+    die "the distribution's containerd ${version} is installed, but Kubernetes ${KUBERNETES_MINOR} needs containerd 2.x (1.35 was the last minor for containerd 1.x); drain the node and remove it ('apt-get purge containerd') so prepare installs containerd.io 2.x from Docker's repository, or use kubernetesVersion 1.35"
+  fi
+}
+
 kubernetes_repo() {
   local url="https://pkgs.k8s.io/core:/stable:/v${KUBERNETES_MINOR}/deb/"
   step "configuring the Kubernetes ${KUBERNETES_MINOR} package repository"
@@ -227,6 +259,32 @@ kubernetes_repo() {
     list_changed=1
   fi
   # A new repository (or another minor) needs fresh package lists.
+  if [ "$list_changed" -eq 1 ]; then APT_UPDATED=0; fi
+}
+
+# Docker's apt repository, configured like pkgs.k8s.io, for containerd.io 2.x (Kubernetes 1.36+).
+docker_repo() {
+  needs_containerd_2 || return 0
+  local id codename arch url
+  id="$(os_release_field ID)"
+  codename="$(os_release_field VERSION_CODENAME)"
+  [ -n "$codename" ] || die "/etc/os-release has no VERSION_CODENAME; Docker's apt repository is organised by release codename"
+  arch="$(dpkg --print-architecture)"
+  url="https://download.docker.com/linux/${id}"
+  step "configuring Docker's package repository for containerd.io 2.x (Kubernetes ${KUBERNETES_MINOR} needs containerd 2.x)"
+  write_file "$ROOT$DOCKER_SOURCES_LIST" 0644 <<<"deb [arch=${arch} signed-by=${DOCKER_KEYRING}] ${url} ${codename} stable"
+  local list_changed="$FILE_CHANGED"
+  if [ "$list_changed" -eq 1 ] || [ ! -s "$ROOT$DOCKER_KEYRING" ]; then
+    local key
+    key="$(mktemp)"
+    timeout 120 curl -fsSL --retry 5 --retry-delay 3 "${url}/gpg" -o "$key"
+    # apt reads an armored key from a .asc keyring; anything else (a captive portal's page) would
+    # only surface later as an unsigned-repository error.
+    grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$key" || die "${url}/gpg did not return an armored OpenPGP key"
+    write_file "$ROOT$DOCKER_KEYRING" 0644 <"$key"
+    rm -f "$key"
+    list_changed=1
+  fi
   if [ "$list_changed" -eq 1 ]; then APT_UPDATED=0; fi
 }
 
@@ -278,8 +336,10 @@ install_kubernetes_packages() {
 }
 
 # Which containerd package: one already installed is kept (switching runtimes under a running
-# kubelet is not prepare's job); otherwise Docker's containerd.io when its apt source is configured
-# and offers 2.x while the distro offers 1.x, else the distro's containerd, else containerd.io.
+# kubelet is not prepare's job; configure_containerd refuses a 1.x one for 1.36+). Otherwise, for
+# 1.36+, containerd.io 2.x from Docker's repository; for older minors Docker's containerd.io when
+# its apt source is configured and offers 2.x while the distro offers 1.x, else the distro's
+# containerd, else containerd.io.
 install_containerd() {
   local pkg distro docker
   for pkg in containerd containerd.io; do
@@ -289,6 +349,16 @@ install_containerd() {
     fi
   done
   apt_update_once
+  if needs_containerd_2; then
+    docker="$(candidate_version containerd.io)"
+    [ -n "$docker" ] || die "Docker's repository offers no containerd.io for this release and architecture; Kubernetes ${KUBERNETES_MINOR} needs containerd 2.x (or use kubernetesVersion 1.35 with the distribution's containerd)"
+    # Checked before installing so a refused runtime is not left on the node.
+    [ "$(package_major "$docker")" -ge 2 ] ||
+      die "containerd.io ${docker} is the candidate, but Kubernetes ${KUBERNETES_MINOR} needs containerd 2.x (1.35 was the last minor for containerd 1.x); check apt pinning of containerd.io, or use kubernetesVersion 1.35"
+    step "installing containerd.io ${docker} from Docker's repository"
+    apt_get install -y containerd.io
+    return 0
+  fi
   distro="$(candidate_version containerd)"
   docker="$(candidate_version containerd.io)"
   if [[ "$docker" == 2.* && "$distro" != 2.* ]]; then
@@ -304,19 +374,22 @@ install_containerd() {
   apt_get install -y "$pkg"
 }
 
-# Kubernetes 1.35 was the last minor supporting containerd 1.x.
-warn_old_containerd() {
-  local minor="${KUBERNETES_MINOR#1.}"
-  if [ "$1" -lt 2 ] && [ "$minor" -ge 36 ]; then
-    log "WARNING: containerd ${1}.x is not supported by Kubernetes ${KUBERNETES_MINOR} (1.35 was the last minor for containerd 1.x); add Docker's apt repository so containerd.io 2.x is installed, or use Kubernetes 1.35"
-  fi
-}
-
-containerd_major() {
+# The version of the containerd on PATH, which is what kubelet will talk to (a binary installed
+# from a release tarball in /usr/local/bin shadows any package).
+containerd_version() {
   local version
   version="$(containerd --version | grep -oE '(^| )v?[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1 | tr -d ' v')"
   [ -n "$version" ] || die "could not read the version from 'containerd --version'"
-  printf '%s' "${version%%.*}"
+  printf '%s' "$version"
+}
+
+# Kubernetes 1.35 was the last minor supporting containerd 1.x: an unsupported pair stops here
+# rather than producing a cluster whose kubelet cannot rely on its runtime.
+require_supported_containerd() {
+  local version="$1"
+  if [ "${version%%.*}" -lt 2 ] && needs_containerd_2; then
+    die "containerd ${version} ($(command -v containerd)) does not support Kubernetes ${KUBERNETES_MINOR}, which needs containerd 2.x (1.35 was the last minor for containerd 1.x); upgrade the node to containerd 2.x (containerd.io from Docker's repository) or use kubernetesVersion 1.35"
+  fi
 }
 
 # The pause image this kubeadm pulls; containerd must use the same one as its sandbox image or
@@ -360,9 +433,10 @@ EOF
 }
 
 configure_containerd() {
-  local major pause
-  major="$(containerd_major)"
-  warn_old_containerd "$major"
+  local version major pause
+  version="$(containerd_version)"
+  require_supported_containerd "$version"
+  major="${version%%.*}"
   pause="$(pause_image)"
   [ -n "$pause" ] || die "could not read the pause image from 'kubeadm config images list'"
   step "writing /etc/containerd/config.toml for containerd ${major}.x (sandbox ${pause})"
@@ -381,6 +455,14 @@ configure_containerd() {
   systemctl is-active --quiet containerd || systemctl start containerd
 }
 
+# Held for 1.36+ (only once the version check passed, so the upgrade it asks for is not blocked):
+# an unattended upgrade must not swap the runtime under the kubelet.
+hold_containerd() {
+  needs_containerd_2 || return 0
+  [ -n "$(installed_version containerd.io)" ] || return 0
+  apt-mark hold containerd.io >/dev/null
+}
+
 configure_kubelet() {
   step "setting kubelet's node IP to $NODE_IP"
   write_file "$ROOT/etc/default/kubelet" 0644 <<<"KUBELET_EXTRA_ARGS=--node-ip=${NODE_IP}"
@@ -396,14 +478,18 @@ main() {
   check_os
   check_cgroup_v2
   wait_for_cloud_init
+  check_containerd_package
   set_hostname
   disable_swap
   kernel_setup
   install_base_packages
   kubernetes_repo
+  # Before any package is installed, so one apt-get update covers both new sources.
+  docker_repo
   install_kubernetes_packages
   install_containerd
   configure_containerd
+  hold_containerd
   configure_kubelet
   STEP="reading the kubeadm version"
   local version

@@ -77,18 +77,24 @@ fail() {
 
 default_stubs() {
   local cmd
-  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl dpkg; do
+  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl; do
     stub "$cmd"
   done
+  stub dpkg 'if [ "${1:-}" = --print-architecture ]; then echo amd64; fi'
   stub ip 'if [ "${1:-}" = link ] && [ "${2:-}" = show ]; then grep -qxF "$3" "$STUB_STATE/links" 2>/dev/null; fi'
 
   # A tiny package database: "name version" lines; apt-get install adds, dpkg-query reads.
-  # "available" holds "name candidate-version" lines for apt-cache policy.
+  # "available" holds "name candidate-version" lines for apt-cache policy; "available.docker" the
+  # ones Docker's repository adds, visible once an apt-get update has run while
+  # /etc/apt/sources.list.d/docker.list exists under the fake root (a later line wins).
+  # The containerd binary reports the upstream version of the installed containerd.io or
+  # containerd package, or the content of "containerd-version" when a test writes one (a binary
+  # from a release tarball shadowing the package).
   : >"$STUB_STATE/dpkg"
   printf '%s\n' "ca-certificates 20240203" "curl 8.5.0-2ubuntu10" "gpg 2.4.4-2ubuntu17" \
     "containerd 1.7.28-0ubuntu1~24.04.1" >"$STUB_STATE/available"
+  echo "containerd.io 2.1.4-1~ubuntu.24.04~noble" >"$STUB_STATE/available.docker"
   printf '%s\n' 1.36.4-1.1 1.36.3-1.1 1.36.0-1.1 >"$STUB_STATE/madison"
-  echo 1.7.28 >"$STUB_STATE/containerd-version"
   stub apt-get '
 if [ -s "$STUB_STATE/apt-lock-failures" ] && [ "$(cat "$STUB_STATE/apt-lock-failures")" -gt 0 ]; then
   echo $(($(cat "$STUB_STATE/apt-lock-failures") - 1)) >"$STUB_STATE/apt-lock-failures"
@@ -101,18 +107,21 @@ if [ -f "$STUB_STATE/dpkg-interrupted" ]; then
     exit 100
   fi
 fi
+sources=("$STUB_STATE/available")
+if [ -f "$STUB_STATE/docker-listed" ]; then sources+=("$STUB_STATE/available.docker"); fi
 installing=0
 for arg in "$@"; do
   case "$arg" in
+    update)
+      if [ -f "$KUBELAB_ROOT/etc/apt/sources.list.d/docker.list" ]; then touch "$STUB_STATE/docker-listed"; else rm -f "$STUB_STATE/docker-listed"; fi ;;
     install) installing=1 ;;
     -*) ;;
     *)
       [ "$installing" = 1 ] || continue
       pkg="${arg%%=*}" version="${arg#*=}"
       if [ "$version" = "$arg" ]; then
-        version="$(grep -E "^$pkg " "$STUB_STATE/available" || true)"
+        version="$(grep -hE "^$pkg " "${sources[@]}" | tail -n 1 || true)"
         version="${version#* }"
-        case "$pkg" in containerd*) version="$(cat "$STUB_STATE/containerd-version")-0stub1" ;; esac
       fi
       grep -vE "^$pkg " "$STUB_STATE/dpkg" >"$STUB_STATE/dpkg.new" || true
       echo "$pkg $version" >>"$STUB_STATE/dpkg.new"
@@ -128,11 +137,22 @@ echo "installed ${line#* }"'
   stub apt-cache '
 case "$1" in
   policy)
-    line="$(grep -E "^$2 " "$STUB_STATE/available" || true)"
+    sources=("$STUB_STATE/available")
+    if [ -f "$STUB_STATE/docker-listed" ]; then sources+=("$STUB_STATE/available.docker"); fi
+    line="$(grep -hE "^$2 " "${sources[@]}" | tail -n 1 || true)"
     if [ -n "$line" ]; then printf "%s:\n  Installed: (none)\n  Candidate: %s\n" "$2" "${line#* }"; fi ;;
   madison) while read -r v; do printf " %s | %s | https://pkgs.k8s.io/core:/stable:/v1.36/deb  Packages\n" "$2" "$v"; done <"$STUB_STATE/madison" ;;
 esac'
-  stub curl 'while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then echo "FAKE ARMORED KEY" >"$2"; fi; shift; done'
+  # Downloads write "curl-body" when a test provides one, else an armored key.
+  stub curl '
+while [ "$#" -gt 0 ]; do
+  if [ "$1" = -o ]; then
+    if [ -f "$STUB_STATE/curl-body" ]; then cp "$STUB_STATE/curl-body" "$2"; else
+      printf "%s\n" "-----BEGIN PGP PUBLIC KEY BLOCK-----" "FAKE ARMORED KEY" "-----END PGP PUBLIC KEY BLOCK-----" >"$2"
+    fi
+  fi
+  shift
+done'
   stub gpg 'while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then echo "FAKE KEYRING" >"$2"; fi; shift; done'
   stub systemctl '
 verb="$1"
@@ -145,7 +165,11 @@ case "$verb" in
   start | restart) echo "$unit" >>"$STUB_STATE/active" ;;
 esac'
   stub containerd '
-version="$(cat "$STUB_STATE/containerd-version")"
+if [ -f "$STUB_STATE/containerd-version" ]; then version="$(cat "$STUB_STATE/containerd-version")"; else
+  line="$(grep -E "^containerd(\.io)? " "$STUB_STATE/dpkg" | tail -n 1 || true)"
+  [ -n "$line" ] || { echo "containerd: command not found" >&2; exit 127; }
+  version="${line#* }" && version="${version#*:}" && version="${version%%[-~+]*}"
+fi
 case "$version" in
   2.*) echo "containerd github.com/containerd/containerd/v2 v$version 75cb2b7193e4e490e9fbdc236c0e811ccaba3376" ;;
   *) echo "containerd github.com/containerd/containerd $version 05044ec0a9a75232cad458027ca83437aae3f4da" ;;
@@ -182,9 +206,10 @@ esac'
 # A node as the scripts find it: Ubuntu 24.04 on cgroup v2, with a swap line in fstab and a
 # cloud-image hostname.
 fake_node() {
-  local id="${1:-ubuntu}" version="${2:-24.04}"
-  printf 'PRETTY_NAME="%s %s"\nNAME="%s"\nID=%s\nVERSION_ID="%s"\n' "$id" "$version" "$id" "$id" "$version" \
-    >"$FAKE_ROOT/etc/os-release"
+  local id="${1:-ubuntu}" version="${2:-24.04}" codename
+  case "$version" in 22.04) codename=jammy ;; 24.04) codename=noble ;; 12) codename=bookworm ;; 13) codename=trixie ;; *) codename="" ;; esac
+  printf 'PRETTY_NAME="%s %s"\nNAME="%s"\nID=%s\nVERSION_ID="%s"\nVERSION_CODENAME=%s\n' \
+    "$id" "$version" "$id" "$id" "$version" "$codename" >"$FAKE_ROOT/etc/os-release"
   printf '%s\n' "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1" "/swap.img none swap sw 0 0" \
     >"$FAKE_ROOT/etc/fstab"
   echo "ubuntu-vm" >"$FAKE_ROOT/proc/sys/kernel/hostname"

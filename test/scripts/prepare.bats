@@ -15,6 +15,14 @@ prepare() {
     KUBERNETES_PACKAGE_VERSION="${PACKAGE_VERSION:-}" "$@"
 }
 
+# The last minor that supports containerd 1.x, with the distribution's containerd.
+prepare_1_35() {
+  printf '%s\n' 1.35.3-1.1 1.35.2-1.1 >"$STUB_STATE/madison"
+  prepare KUBERNETES_MINOR=1.35 "$@"
+}
+
+DOCKER_LIST="deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable"
+
 # Every file under the fake root with its content checksum and mtime.
 tree_state() {
   (cd "$FAKE_ROOT" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %Y %a' && find . -type f -print0 | sort -z | xargs -0 cksum)
@@ -32,7 +40,7 @@ toml_table() {
   called "$APT install -y --allow-change-held-packages --allow-downgrades kubelet=1.36.4-1.1 kubeadm=1.36.4-1.1 kubectl=1.36.4-1.1" ||
     fail "$(cat "$CALLS")"
   called "apt-mark hold kubelet kubeadm kubectl"
-  called "$APT install -y containerd"
+  called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
   called "hostnamectl set-hostname cp-1"
   called "swapoff -a"
   called "modprobe overlay"
@@ -55,6 +63,7 @@ toml_table() {
 @test "a second prepare run installs nothing, restarts nothing and rewrites no file" {
   prepare
   [ "$status" -eq 0 ] || fail "first run: $stderr"
+  [ -s "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ] && [ -s "$FAKE_ROOT/etc/apt/keyrings/docker.asc" ]
   echo "cp-1" >"$FAKE_ROOT/proc/sys/kernel/hostname"
   find "$FAKE_ROOT" -type f -exec touch -d @1000000000 {} +
   local before
@@ -71,7 +80,7 @@ toml_table() {
 }
 
 @test "containerd 1.x gets a whole version 2 config with SystemdCgroup under the grpc CRI plugin" {
-  prepare
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
   local config="$FAKE_ROOT/etc/containerd/config.toml"
   grep -qx "version = 2" "$config"
@@ -82,7 +91,6 @@ toml_table() {
 }
 
 @test "containerd 2.x gets a whole version 3 config with SystemdCgroup under the cri runtime plugin" {
-  echo 2.1.4 >"$STUB_STATE/containerd-version"
   prepare
   [ "$status" -eq 0 ] || fail "$stderr"
   local config="$FAKE_ROOT/etc/containerd/config.toml"
@@ -97,10 +105,15 @@ toml_table() {
   command -v python3 >/dev/null && python3 -c 'import tomllib' 2>/dev/null || skip "python3 with tomllib not available"
   local version
   for version in 1.7.28 2.1.4; do
-    echo "$version" >"$STUB_STATE/containerd-version"
     rm -f "$FAKE_ROOT/etc/containerd/config.toml"
-    prepare
+    : >"$STUB_STATE/dpkg"
+    # 1.35 installs the distribution's containerd 1.7.28, 1.36 Docker's containerd.io 2.1.4.
+    if [ "$version" = 1.7.28 ]; then prepare_1_35; else
+      printf '%s\n' 1.36.4-1.1 >"$STUB_STATE/madison"
+      prepare
+    fi
     [ "$status" -eq 0 ] || fail "$stderr"
+    [[ "$stderr" == *"for containerd ${version%%.*}.x"* ]] || fail "$stderr"
     python3 - "$FAKE_ROOT/etc/containerd/config.toml" "$version" <<'EOF'
 import sys, tomllib
 config = tomllib.load(open(sys.argv[1], "rb"))
@@ -116,7 +129,6 @@ EOF
 @test "an existing containerd config of the wrong layout is replaced and containerd restarted once" {
   mkdir -p "$FAKE_ROOT/etc/containerd"
   printf 'version = 2\ndisabled_plugins = ["cri"]\n' >"$FAKE_ROOT/etc/containerd/config.toml"
-  echo 2.1.4 >"$STUB_STATE/containerd-version"
   prepare
   [ "$status" -eq 0 ] || fail "$stderr"
   grep -qx "version = 3" "$FAKE_ROOT/etc/containerd/config.toml"
@@ -125,50 +137,187 @@ EOF
 }
 
 @test "a containerd upgrade from 1.x to 2.x rewrites the config and restarts containerd once" {
-  prepare
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "version = 2" "$FAKE_ROOT/etc/containerd/config.toml"
   echo 2.1.4 >"$STUB_STATE/containerd-version"
   : >"$CALLS"
-  prepare
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
   grep -qx "version = 3" "$FAKE_ROOT/etc/containerd/config.toml"
   [ "$(grep -c "^systemctl restart containerd$" "$CALLS")" -eq 1 ] || fail "$(cat "$CALLS")"
   ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
 }
 
-@test "containerd.io is installed when the distro offers no containerd package" {
+@test "under 1.35 containerd.io is installed when the distro offers no containerd package" {
   grep -v "^containerd " "$STUB_STATE/available" >"$STUB_STATE/available.new"
   echo "containerd.io 1.7.27-1" >>"$STUB_STATE/available.new"
   mv "$STUB_STATE/available.new" "$STUB_STATE/available"
-  prepare
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
   called "$APT install -y containerd.io"
   ! called "$APT install -y containerd" || fail "unexpected call: $(cat "$CALLS")"
 }
 
-@test "containerd.io 2.x from a configured Docker source wins over the distro's containerd 1.x" {
+@test "under 1.35 containerd.io 2.x from a Docker source the node already has wins over the distro's 1.x" {
   echo "containerd.io 2.1.4-1~ubuntu.24.04~noble" >>"$STUB_STATE/available"
-  echo 2.1.4 >"$STUB_STATE/containerd-version"
-  prepare
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
   called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
-  [[ "$stderr" != *"WARNING"* ]] || fail "$stderr"
+  [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ] || fail "prepare wrote a Docker source for 1.35"
 }
 
-@test "containerd 1.x under Kubernetes 1.36 is installed with a warning, and without one under 1.35" {
+@test "Kubernetes 1.36 gets Docker's repository, and containerd.io 2.x installed from it and held" {
   prepare
   [ "$status" -eq 0 ] || fail "$stderr"
-  [[ "$stderr" == *"WARNING: containerd 1.x is not supported by Kubernetes 1.36 (1.35 was the last minor for containerd 1.x)"* ]] ||
-    fail "$stderr"
-  printf '%s\n' 1.35.3-1.1 >"$STUB_STATE/madison"
-  prepare KUBERNETES_MINOR=1.35
-  [ "$status" -eq 0 ] || fail "$stderr"
-  [[ "$stderr" != *"WARNING"* ]] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")" = "$DOCKER_LIST" ] ||
+    fail "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")"
+  grep -qx -- "-----BEGIN PGP PUBLIC KEY BLOCK-----" "$FAKE_ROOT/etc/apt/keyrings/docker.asc"
+  [ "$(stat -c %a "$FAKE_ROOT/etc/apt/keyrings/docker.asc")" = 644 ]
+  called_like "^curl .* https://download.docker.com/linux/ubuntu/gpg -o " || fail "$(cat "$CALLS")"
+  # The source is in place before the package lists are refreshed, and one refresh covers both.
+  [ "$(grep -c "^$APT update$" "$CALLS")" -eq 2 ] || fail "$(cat "$CALLS")"
+  [ "$(call_line "$APT update")" -lt "$(call_line "$APT install -y containerd.io")" ]
+  called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
+  ! called "$APT install -y containerd" || fail "the distro's containerd was installed too: $(cat "$CALLS")"
+  called "apt-mark hold containerd.io" || fail "$(cat "$CALLS")"
+  grep -qx "version = 3" "$FAKE_ROOT/etc/containerd/config.toml"
+  [[ "$stderr" == *"installing containerd.io 2.1.4-1~ubuntu.24.04~noble from Docker's repository"* ]] || fail "$stderr"
+  [ "$output" = "KUBEADM_VERSION=v1.36.4" ]
 }
 
-@test "an installed containerd.io is kept rather than replaced by the distro package" {
+@test "the Docker source follows the distribution, its codename and the architecture" {
+  fake_node debian 13
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")" = \
+    "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian trixie stable" ]
+  called_like "^curl .* https://download.docker.com/linux/debian/gpg -o " || fail "$(cat "$CALLS")"
+  stub dpkg 'if [ "${1:-}" = --print-architecture ]; then echo arm64; fi'
+  fake_node debian 12
+  : >"$CALLS"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")" = \
+    "deb [arch=arm64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable" ]
+  # A changed source refreshes the key.
+  called_like "^curl .* https://download.docker.com/linux/debian/gpg -o " || fail "$(cat "$CALLS")"
+}
+
+@test "a docker.list written by Docker's own instructions is left as it is, and a missing key is fetched" {
+  mkdir -p "$FAKE_ROOT/etc/apt/sources.list.d"
+  echo "$DOCKER_LIST" >"$FAKE_ROOT/etc/apt/sources.list.d/docker.list"
+  touch -d @1000000000 "$FAKE_ROOT/etc/apt/sources.list.d/docker.list"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(stat -c %Y "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")" = 1000000000 ] || fail "docker.list was rewritten"
+  [ -s "$FAKE_ROOT/etc/apt/keyrings/docker.asc" ]
+  called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
+}
+
+@test "a download that is not an armored key is refused before apt uses the source" {
+  echo "<html>Sign in to the hotel Wi-Fi</html>" >"$STUB_STATE/curl-body"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"https://download.docker.com/linux/ubuntu/gpg did not return an armored OpenPGP key"* ]] || fail "$stderr"
+  [ ! -e "$FAKE_ROOT/etc/apt/keyrings/docker.asc" ] || fail "the page was installed as a key"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+  [ -z "$output" ]
+}
+
+@test "Kubernetes 1.35 adds no Docker source and uses the distribution's containerd without holding it" {
+  prepare_1_35
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = "KUBEADM_VERSION=v1.35.3" ]
+  [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ] || fail "$(cat "$FAKE_ROOT/etc/apt/sources.list.d/docker.list")"
+  [ ! -e "$FAKE_ROOT/etc/apt/keyrings/docker.asc" ]
+  ! called_like "download.docker.com" || fail "$(cat "$CALLS")"
+  called "$APT install -y containerd" || fail "$(cat "$CALLS")"
+  ! called_like "^apt-mark hold .*containerd" || fail "$(cat "$CALLS")"
+  grep -qx "version = 2" "$FAKE_ROOT/etc/containerd/config.toml"
+  [[ "$stderr" != *"ERROR"* ]] || fail "$stderr"
+}
+
+@test "minors are compared as numbers: 1.4 keeps the distribution's containerd" {
+  printf '%s\n' 1.4.3-1.1 >"$STUB_STATE/madison"
+  prepare KUBERNETES_MINOR=1.4
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ] || fail "1.4 got a Docker source"
+  called "$APT install -y containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "minors are compared as numbers: 1.100 needs containerd 2" {
+  printf '%s\n' 1.100.1-1.1 >"$STUB_STATE/madison"
+  prepare KUBERNETES_MINOR=1.100
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ -s "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ] || fail "1.100 got no Docker source"
+  called "$APT install -y containerd.io" || fail "$(cat "$CALLS")"
+}
+
+@test "the distribution's containerd 1.x already installed stops 1.36 before any change, and is kept under 1.35" {
+  echo "containerd 1.7.28-0ubuntu1~24.04.1" >>"$STUB_STATE/dpkg"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"the distribution's containerd 1.7.28-0ubuntu1~24.04.1 is installed, but Kubernetes 1.36 needs containerd 2.x (1.35 was the last minor for containerd 1.x); drain the node and remove it ('apt-get purge containerd') so prepare installs containerd.io 2.x from Docker's repository, or use kubernetesVersion 1.35"* ]] ||
+    fail "$stderr"
+  ! called_like "^(apt-get|apt-mark|curl|hostnamectl|swapoff|modprobe) " || fail "$(cat "$CALLS")"
+  [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ]
+  [ -z "$output" ]
+  : >"$CALLS"
+  prepare_1_35
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "an installed containerd.io 2.x is kept under 1.36 and held" {
+  echo "containerd.io 2.1.3-1~ubuntu.24.04~noble" >>"$STUB_STATE/dpkg"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+  called "apt-mark hold containerd.io" || fail "$(cat "$CALLS")"
+}
+
+@test "a containerd 1.x that remains under 1.36 stops prepare with both versions and the fix" {
+  echo 1.7.28 >"$STUB_STATE/containerd-version"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: containerd 1.7.28 ($STUB_BIN/containerd) does not support Kubernetes 1.36, which needs containerd 2.x (1.35 was the last minor for containerd 1.x); upgrade the node to containerd 2.x (containerd.io from Docker's repository) or use kubernetesVersion 1.35"* ]] ||
+    fail "$stderr"
+  [ -z "$output" ]
+  [ ! -e "$FAKE_ROOT/etc/containerd/config.toml" ] || fail "a config was written for an unsupported runtime"
+  ! called_like "^apt-mark hold containerd" || fail "$(cat "$CALLS")"
+  ! called_like "^systemctl (restart|start) containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "an installed containerd.io 1.x under 1.36 is not upgraded behind the kubelet's back, and stops prepare" {
   echo "containerd.io 1.7.27-1" >>"$STUB_STATE/dpkg"
   prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: containerd 1.7.27 "*"does not support Kubernetes 1.36"* ]] || fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+  ! called_like "^apt-mark hold containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "a containerd.io 1.x candidate under 1.36 is refused before it is installed" {
+  echo "containerd.io 1.7.27-1" >"$STUB_STATE/available.docker"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"containerd.io 1.7.27-1 is the candidate, but Kubernetes 1.36 needs containerd 2.x"* ]] || fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "Docker's repository without containerd.io stops 1.36 with a clear message" {
+  : >"$STUB_STATE/available.docker"
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"Docker's repository offers no containerd.io for this release and architecture; Kubernetes 1.36 needs containerd 2.x"* ]] ||
+    fail "$stderr"
+  ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
+}
+
+@test "under 1.35 an installed containerd.io is kept rather than replaced by the distro package" {
+  echo "containerd.io 1.7.27-1" >>"$STUB_STATE/dpkg"
+  prepare_1_35
   [ "$status" -eq 0 ] || fail "$stderr"
   ! called_like "install -y containerd" || fail "$(cat "$CALLS")"
 }
@@ -176,7 +325,7 @@ EOF
 @test "prepare stops with a clear message when no containerd package is available" {
   grep -vE '^containerd' "$STUB_STATE/available" >"$STUB_STATE/available.new"
   mv "$STUB_STATE/available.new" "$STUB_STATE/available"
-  prepare
+  prepare_1_35
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"neither the 'containerd' nor the 'containerd.io' package is available"* ]] || fail "$stderr"
   [ -z "$output" ]
