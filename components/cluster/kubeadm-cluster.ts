@@ -7,7 +7,7 @@ import { LabConfig } from "../../config";
 import { nodeStep } from "../remote";
 import { LabNode } from "../types";
 import { Endpoint, clusterEndpoint, formatEndpoint, withServer } from "./endpoint";
-import { initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
+import { JoinSecrets, initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
 
 export interface KubeadmClusterArgs {
   config: LabConfig;
@@ -17,50 +17,75 @@ export interface KubeadmClusterArgs {
   skipKubeProxy?: boolean;
 }
 
+type Command = command.remote.Command;
+
 export class KubeadmCluster extends pulumi.ComponentResource {
   /** Secret: the admin kubeconfig, server set to the control-plane endpoint. */
   public readonly kubeconfig: pulumi.Output<string>;
   public readonly endpoint: pulumi.Output<Endpoint>;
   public readonly firstControlPlane: LabNode;
-  public readonly init: command.remote.Command;
+  public readonly init: Command;
   /** Every `kubeadm join`, control planes and workers. */
-  public readonly joins: command.remote.Command[];
+  public readonly joins: Command[];
+
+  private readonly name: string;
+  private readonly config: LabConfig;
 
   constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kubelab:cluster:KubeadmCluster", name, {}, opts);
-    const { config, nodes } = args;
-    const controlPlanes = nodes.filter((n) => n.role === "control-plane");
-    const workers = nodes.filter((n) => n.role === "worker");
-    const [first] = controlPlanes;
-    this.firstControlPlane = first;
-    this.endpoint = clusterEndpoint(config.nodes.controlPlaneEndpoint, first.address);
-    const step = (suffix: string) => `${name}-${suffix}`;
+    this.name = name;
+    this.config = args.config;
+    const controlPlanes = args.nodes.filter((n) => n.role === "control-plane");
+    const workers = args.nodes.filter((n) => n.role === "worker");
+    this.firstControlPlane = controlPlanes[0];
+    this.endpoint = clusterEndpoint(this.config.nodes.controlPlaneEndpoint, this.firstControlPlane.address);
 
-    const prepares = new Map(
-      nodes.map((node) => [
-        node.name,
-        nodeStep(
-          step(`${node.name}-prepare`),
-          {
-            node,
-            script: "prepare",
-            env: {
-              NODE_NAME: node.name,
-              NODE_IP: node.address,
-              KUBERNETES_MINOR: config.kubernetesMinor,
-              KUBERNETES_PACKAGE_VERSION:
-                config.kubernetesVersion === config.kubernetesMinor ? "" : config.kubernetesVersion,
-            },
-          },
-          { parent: this },
-        ),
-      ]),
+    const prepares = new Map(args.nodes.map((node) => [node.name, this.prepare(node)]));
+    this.init = this.initFirst(controlPlanes, prepares, args.skipKubeProxy ?? false);
+    const token = this.joinToken(args.nodes, controlPlanes.length > 1);
+    const secrets = pulumi.secret(token.stdout.apply(parseJoinToken));
+    const joinAfter = (node: LabNode, previous: Command[]) =>
+      this.join(node, secrets, [prepares.get(node.name) as Command, token, ...previous]);
+
+    const controlPlaneJoins: Command[] = [];
+    for (const node of controlPlanes.slice(1)) {
+      // Stacked etcd grows one member at a time: each control plane waits for the previous one.
+      controlPlaneJoins.push(joinAfter(node, controlPlaneJoins.slice(-1)));
+    }
+    this.joins = [...controlPlaneJoins, ...workers.map((node) => joinAfter(node, []))];
+    this.kubeconfig = this.readKubeconfig();
+    this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
+  }
+
+  private step(suffix: string): string {
+    return `${this.name}-${suffix}`;
+  }
+
+  private prepare(node: LabNode): Command {
+    const { kubernetesVersion, kubernetesMinor } = this.config;
+    return nodeStep(
+      this.step(`${node.name}-prepare`),
+      {
+        node,
+        script: "prepare",
+        env: {
+          NODE_NAME: node.name,
+          NODE_IP: node.address,
+          KUBERNETES_MINOR: kubernetesMinor,
+          KUBERNETES_PACKAGE_VERSION: kubernetesVersion === kubernetesMinor ? "" : kubernetesVersion,
+        },
+      },
+      { parent: this },
     );
+  }
 
+  private initFirst(controlPlanes: LabNode[], prepares: Map<string, Command>, skipKubeProxy: boolean): Command {
+    const { config } = this;
+    const first = this.firstControlPlane;
     // With only a minor configured, the control plane runs exactly the kubeadm that prepare installed.
     const version =
       config.kubernetesVersion === config.kubernetesMinor
-        ? (prepares.get(first.name) as command.remote.Command).stdout.apply(parseKubeadmVersion)
+        ? (prepares.get(first.name) as Command).stdout.apply(parseKubeadmVersion)
         : pulumi.output(`v${config.kubernetesVersion}`);
     const initConfig = pulumi
       .all([first.address, this.endpoint, version, pulumi.all(controlPlanes.map((n) => n.address))])
@@ -74,11 +99,11 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           serviceSubnet: config.network.serviceCidr,
           dnsDomain: config.network.dnsDomain,
           controlPlaneAddresses,
-          skipKubeProxy: args.skipKubeProxy ?? false,
+          skipKubeProxy,
         }),
       );
-    this.init = nodeStep(
-      step(`${first.name}-init`),
+    return nodeStep(
+      this.step(`${first.name}-init`),
       {
         node: first,
         script: "init",
@@ -87,15 +112,17 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...prepares.values()] },
     );
+  }
 
-    const token = nodeStep(
-      step("join-token"),
+  /** A fresh token (and certificate key) whenever the set of nodes changes; never scraped from init. */
+  private joinToken(nodes: LabNode[], controlPlaneJoin: boolean): Command {
+    return nodeStep(
+      this.step("join-token"),
       {
-        node: first,
+        node: this.firstControlPlane,
         script: "join-token",
-        env: { CONTROL_PLANE_JOIN: String(controlPlanes.length > 1) },
+        env: { CONTROL_PLANE_JOIN: String(controlPlaneJoin) },
         secretOutput: true,
-        // A fresh token (and certificate key) whenever the set of nodes changes.
         triggers: [
           nodes
             .map((n) => `${n.name}:${n.role}`)
@@ -105,69 +132,56 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.init] },
     );
-    const joinSecrets = pulumi.secret(token.stdout.apply(parseJoinToken));
+  }
 
-    const joinNode = (node: LabNode, dependsOn: pulumi.Resource[]) => {
-      const controlPlane = node.role === "control-plane";
-      const joinConfig = pulumi.all([joinSecrets, node.address, this.endpoint]).apply(([secrets, address, endpoint]) =>
-        joinConfigYaml({
-          nodeName: node.name,
-          nodeAddress: address,
-          apiServerEndpoint: formatEndpoint(endpoint),
-          token: secrets.token,
-          caCertHash: secrets.caCertHash,
-          controlPlane: controlPlane ? { certificateKey: secrets.certificateKey } : undefined,
-        }),
-      );
-      const join = nodeStep(
-        step(`${node.name}-join`),
-        {
-          node,
-          script: "join",
-          env: { NODE_NAME: node.name },
-          stdin: pulumi.secret(joinConfig),
-          deleteScript: { script: "reset" },
-        },
-        // A later token rotation must not re-join (or reset) a node that is already in the cluster.
-        {
-          parent: this,
-          dependsOn: [prepares.get(node.name) as command.remote.Command, token, ...dependsOn],
-          ignoreChanges: ["stdin"],
-        },
-      );
-      // Seen from a control plane: the Node object exists after the join; on removal it is drained
-      // and deleted there before the node itself is reset (deletes run in reverse order).
-      nodeStep(
-        step(`${node.name}-registered`),
-        {
-          node,
-          via: first,
-          script: "node-registered",
-          step: `registered-${node.name}`,
-          env: { NODE_NAME: node.name, TIMEOUT_SECONDS: "300" },
-          deleteScript: { script: "remove-node", env: { NODE_NAME: node.name } },
-        },
-        { parent: this, dependsOn: [join] },
-      );
-      return join;
-    };
+  private join(node: LabNode, secrets: pulumi.Output<JoinSecrets>, dependsOn: Command[]): Command {
+    const joinConfig = pulumi.all([secrets, node.address, this.endpoint]).apply(([s, address, endpoint]) =>
+      joinConfigYaml({
+        nodeName: node.name,
+        nodeAddress: address,
+        apiServerEndpoint: formatEndpoint(endpoint),
+        token: s.token,
+        caCertHash: s.caCertHash,
+        controlPlane: node.role === "control-plane" ? { certificateKey: s.certificateKey } : undefined,
+      }),
+    );
+    const join = nodeStep(
+      this.step(`${node.name}-join`),
+      {
+        node,
+        script: "join",
+        env: { NODE_NAME: node.name },
+        stdin: pulumi.secret(joinConfig),
+        deleteScript: { script: "reset" },
+      },
+      // A later token rotation must not re-join (or reset) a node that is already in the cluster.
+      { parent: this, dependsOn, ignoreChanges: ["stdin"] },
+    );
+    // Seen from a control plane: the Node object exists after the join; on removal it is drained
+    // and deleted there before the node itself is reset (deletes run in reverse order).
+    nodeStep(
+      this.step(`${node.name}-registered`),
+      {
+        node,
+        via: this.firstControlPlane,
+        script: "node-registered",
+        step: `registered-${node.name}`,
+        env: { NODE_NAME: node.name, TIMEOUT_SECONDS: "300" },
+        deleteScript: { script: "remove-node", env: { NODE_NAME: node.name } },
+      },
+      { parent: this, dependsOn: [join] },
+    );
+    return join;
+  }
 
-    const controlPlaneJoins: command.remote.Command[] = [];
-    for (const node of controlPlanes.slice(1)) {
-      // Stacked etcd grows one member at a time: each control plane waits for the previous one.
-      controlPlaneJoins.push(joinNode(node, controlPlaneJoins.slice(-1)));
-    }
-    const workerJoins = workers.map((node) => joinNode(node, []));
-    this.joins = [...controlPlaneJoins, ...workerJoins];
-
-    const kubeconfigStep = nodeStep(
-      step("kubeconfig"),
-      { node: first, script: "kubeconfig", secretOutput: true },
+  private readKubeconfig(): pulumi.Output<string> {
+    const read = nodeStep(
+      this.step("kubeconfig"),
+      { node: this.firstControlPlane, script: "kubeconfig", secretOutput: true },
       { parent: this, dependsOn: [this.init] },
     );
-    this.kubeconfig = pulumi.secret(
-      pulumi.all([kubeconfigStep.stdout, this.endpoint]).apply(([text, endpoint]) => withServer(text, endpoint)),
+    return pulumi.secret(
+      pulumi.all([read.stdout, this.endpoint]).apply(([text, endpoint]) => withServer(text, endpoint)),
     );
-    this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
   }
 }
