@@ -42,6 +42,11 @@ export interface LabConfig {
   network: Omit<RawLabConfig["network"], "nodePortRange" | "cni"> & { nodePortRange: NodePortRange; cni: Cni };
   app: RawLabConfig["app"];
   verify: RawLabConfig["verify"];
+  /**
+   * The UTC hour this run happens in ("2026-11-26T13"). The join token is minted again in each new
+   * hour, so a join retried after a failure never meets an expired token or expired certificates.
+   */
+  joinTokenWindow: string;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +93,8 @@ export interface KeySources {
   sshPrivateKey?: pulumi.Output<string>;
   /** Reads a key file; render passes a stand-in so no real key is needed offline. */
   readKeyFile?: (file: string) => string | undefined;
+  /** The time of this run; @default now */
+  now?: Date;
 }
 
 function expandHome(file: string): string {
@@ -171,6 +178,7 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
     },
     app: cfg.app,
     verify: cfg.verify,
+    joinTokenWindow: (sources.now ?? new Date()).toISOString().slice(0, 13),
   };
 }
 
@@ -193,7 +201,7 @@ export function loadConfig(sources: Pick<KeySources, "readKeyFile"> = {}): LabCo
     raw[key] =
       key === "kubernetesVersion" || !(CONFIG_KEYS as string[]).includes(key) ? config.get(key) : config.getObject(key);
   }
-  // Pulumi.yaml defaults the secret to "" (a declared key without a default would be required).
+  // Optional secret: absent unless set with `pulumi config set --secret kubelab:sshPrivateKey`.
   const keySet = (pulumi.runtime.getConfig("kubelab:sshPrivateKey") ?? "") !== "";
   return parseLabConfig(raw, { ...sources, sshPrivateKey: keySet ? config.requireSecret("sshPrivateKey") : undefined });
 }

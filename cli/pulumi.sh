@@ -15,13 +15,14 @@ fi
 
 mkdir -p .pulumi-state
 export PULUMI_BACKEND_URL="file://${PWD}/.pulumi-state"
-# The local backend encrypts secrets with this passphrase; empty unless you set one.
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+# The local backend encrypts secrets (the SSH key, the kubeconfig) with a passphrase: Pulumi asks
+# for it unless PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set.
 
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
 case "$action" in
   up) exec pulumi up --stack "$stack" "$@" ;;
-  destroy) exec pulumi destroy --stack "$stack" "$@" ;;
+  # Machines that are already gone must not block destroy: their Kubernetes objects leave with them.
+  destroy) PULUMI_K8S_DELETE_UNREACHABLE=true exec pulumi destroy --stack "$stack" "$@" ;;
   preview) exec pulumi preview --stack "$stack" "$@" ;;
   *) echo "unknown action: $action (up, destroy or preview)" >&2; exit 2 ;;
 esac

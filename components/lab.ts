@@ -65,7 +65,11 @@ export function deployLab(config: LabConfig): LabOutputs {
     { dependsOn: [cluster.init] },
   );
   const app = gate.app
-    ? new SampleApp("app", { app: gate.app, provider: network.provider }, { dependsOn: [network.ready] })
+    ? new SampleApp(
+        "app",
+        { app: gate.app, provider: network.provider, deletedWith: cluster.init },
+        { dependsOn: [network.ready] },
+      )
     : undefined;
   const addresses = pulumi.all(nodes.map((n) => n.address));
   const check = config.verify.enabled
@@ -80,6 +84,7 @@ export function deployLab(config: LabConfig): LabOutputs {
           serviceCidr: config.network.serviceCidr,
           mode: config.verify.mode,
           cni: config.network.cni,
+          deletedWith: cluster.init,
         },
         { dependsOn: [app ?? network.ready, ...cluster.joins] },
       )

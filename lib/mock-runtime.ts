@@ -18,6 +18,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** The provider's (mocked) state for custom resources. */
   state: Record<string, unknown>;
+  /** Name of the resource whose deletion takes this one with it (the `deletedWith` option). */
+  deletedWith?: string;
 }
 
 export interface ProgramRun {
@@ -70,6 +72,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getDependenciesList(): string[];
   getProvider(): string;
+  getDeletedwith(): string;
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -122,6 +125,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
           urn: response.getUrn(),
           custom: req.getCustom(),
           parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
+          deletedWith: req.getDeletedwith() ? nameOfUrn(req.getDeletedwith()) : undefined,
           dependsOn: (pendingDeps.get(`${req.getType()}::${req.getName()}`) ?? []).map(nameOfUrn).sort(),
           inputs: {},
           state: {},

@@ -9,6 +9,12 @@ export interface SampleAppArgs {
   app: AppArgs;
   /** The cluster's provider; every child is created through it. */
   provider: k8s.Provider;
+  /**
+   * On a full destroy the objects leave with the cluster (pass the kubeadm init step, whose delete
+   * resets it), so Pulumi does not delete them one by one from a cluster being torn down.
+   * @default undefined (objects are deleted individually)
+   */
+  deletedWith?: pulumi.Resource;
 }
 
 type Meta = k8s.types.input.meta.v1.ObjectMeta;
@@ -32,7 +38,7 @@ export class SampleApp extends pulumi.ComponentResource {
       throw new Error(`SampleApp cannot create ${unknown.map((o) => `${o.kind}/${o.metadata?.name}`).join(", ")}`);
     }
 
-    const base = { parent: this, provider: args.provider };
+    const base = { parent: this, provider: args.provider, deletedWith: args.deletedWith };
     const child = (obj: K8sObject) => `${name}-${obj.kind?.toLowerCase()}-${obj.metadata?.name}`;
     const ofKind = (kind: string) => this.objects.filter((o) => o.kind === kind);
 

@@ -114,7 +114,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     );
   }
 
-  /** A fresh token (and certificate key) whenever the set of nodes changes; never scraped from init. */
+  /** Minted on the first control plane, never scraped from init output; its output is secret. */
   private joinToken(nodes: LabNode[], controlPlaneJoin: boolean): Command {
     return nodeStep(
       this.step("join-token"),
@@ -123,11 +123,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         script: "join-token",
         env: { CONTROL_PLANE_JOIN: String(controlPlaneJoin) },
         secretOutput: true,
+        // A fresh token (and certificate key) whenever the set of nodes changes, and in each new
+        // hour: a join retried later must not meet an expired token.
         triggers: [
           nodes
             .map((n) => `${n.name}:${n.role}`)
             .sort()
             .join(","),
+          this.config.joinTokenWindow,
         ],
       },
       { parent: this, dependsOn: [this.init] },

@@ -47,6 +47,11 @@ export interface NetworkCheckArgs {
   namespace?: string;
   /** Bound on waiting for the probes (image pull included). @default 180 */
   timeoutSeconds?: number;
+  /**
+   * On a full destroy the probes leave with the cluster (pass the kubeadm init step), so their
+   * cleanup does not run against a cluster being torn down. @default undefined (cleanup runs)
+   */
+  deletedWith?: pulumi.Resource;
 }
 
 export class NetworkCheck extends pulumi.ComponentResource {
@@ -92,7 +97,7 @@ export class NetworkCheck extends pulumi.ComponentResource {
         // A new node, Service or range re-runs the check (the mocked outputs read the ranges here too).
         triggers: [this.settings],
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this, dependsOn: opts?.dependsOn, deletedWith: args.deletedWith },
     );
 
     const observed = collect.stdout.apply(readObservations);

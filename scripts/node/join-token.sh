@@ -50,7 +50,10 @@ esac
 [ -f "$CA_CERT" ] || die "/etc/kubernetes/pki/ca.crt is missing: is this the first control plane?"
 
 token=""
-capture token "kubeadm token create" timeout 60 kubeadm token create --ttl 1h --kubeconfig "$ADMIN_CONF"
+# kubelab mints a token at most an hour before any join that uses it (the step re-runs in every new
+# hour of `pulumi up`), so two hours keep it valid through a slow join; the uploaded certificates
+# that a certificate key unlocks also last two hours.
+capture token "kubeadm token create" timeout 60 kubeadm token create --ttl 2h --kubeconfig "$ADMIN_CONF"
 token="$(printf '%s' "$token" | tail -n 1)"
 [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die "kubeadm token create printed something that is not a bootstrap token"
 

@@ -7,7 +7,7 @@ set -euo pipefail
 export KUBECONFIG="${KUBELAB_ROOT:-}/etc/kubernetes/admin.conf"
 
 deadline=$((SECONDS + TIMEOUT_SECONDS))
-until kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+until kubectl --request-timeout=10s get node "$NODE_NAME" >/dev/null 2>&1; do
   if ((SECONDS >= deadline)); then
     echo "node $NODE_NAME did not register with the API server within ${TIMEOUT_SECONDS}s; check 'journalctl -u kubelet' on it" >&2
     exit 1

@@ -77,3 +77,15 @@ test("appUrls lists every frontend on every node address", async () => {
     "http://192.168.56.101:30004",
   ]);
 });
+
+test("on a full destroy the app's objects and the check's probes leave with the cluster", async () => {
+  const run = await render({ values: staticValues(hosts(1, 2)) });
+  const k8sObjects = named(run, /^app-/).filter((r) => r.custom);
+  assert.ok(k8sObjects.length > 5);
+  for (const r of [...k8sObjects, resource(run, "verify-collect")]) {
+    assert.equal(r.deletedWith, "cluster-cp-1-init", r.name);
+  }
+  // The drains and resets themselves do run: nodes are left clean.
+  assert.equal(resource(run, "cluster-worker-1-join").deletedWith, undefined);
+  assert.equal(resource(run, "cluster-worker-1-registered").deletedWith, undefined);
+});

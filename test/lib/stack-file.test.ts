@@ -19,11 +19,11 @@ test("relative key paths in a --config file resolve against that file's folder; 
   assert.equal(ssh.publicKeyPath, "~/.ssh/id.pub");
 });
 
-test("Pulumi.yaml defaults fill keys the stack does not set, and the secret key is marked secret", () => {
+test("Pulumi.yaml defaults fill keys the stack does not set", () => {
   const stack = readStackFile(stackFile("config:\n  kubelab:kubernetesVersion: '1.35'\n"));
   assert.equal(stack.config["kubelab:kubernetesVersion"], "1.35");
   assert.equal(JSON.parse(stack.config["kubelab:network"]).podCidr, "10.244.0.0/16");
-  assert.ok(stack.secretKeys.includes("kubelab:sshPrivateKey"));
+  assert.equal(stack.config["kubelab:sshPrivateKey"], undefined);
 });
 
 test("an encrypted value is known to be set but never decrypted offline", () => {

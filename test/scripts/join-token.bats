@@ -18,7 +18,7 @@ setup() {
   [ "${#lines[@]}" -eq 1 ] || fail "stdout: $output"
   [ "$output" = "{\"token\":\"$TEST_TOKEN\",\"caCertHash\":\"sha256:$TEST_CA_HASH\",\"certificateKey\":\"\"}" ] ||
     fail "stdout: $output"
-  called "kubeadm token create --ttl 1h --kubeconfig $FAKE_ROOT/etc/kubernetes/admin.conf" || fail "$(cat "$CALLS")"
+  called "kubeadm token create --ttl 2h --kubeconfig $FAKE_ROOT/etc/kubernetes/admin.conf" || fail "$(cat "$CALLS")"
   called "openssl x509 -pubkey -noout -in $FAKE_ROOT/etc/kubernetes/pki/ca.crt"
   ! called_like "^kubeadm (certs|init) " || fail "unexpected call: $(cat "$CALLS")"
 }

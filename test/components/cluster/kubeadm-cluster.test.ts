@@ -48,6 +48,8 @@ test("the token step re-runs when the node set changes and its output is secret"
   const four = await render({ values: staticValues(hosts(1, 3)) });
   const token = resource(three, "cluster-join-token");
   assert.notDeepEqual(token.inputs.triggers, resource(four, "cluster-join-token").inputs.triggers);
+  // ...and in each new hour, so a retried join never meets an expired token.
+  assert.match(String((token.inputs.triggers as string[])[1]), /^\d{4}-\d{2}-\d{2}T\d{2}$/);
   assert.equal(token.inputs.logging, "none");
   assert.equal(token.inputs.addPreviousOutputInEnv, false);
   assert.ok(
