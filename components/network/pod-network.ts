@@ -1,5 +1,6 @@
-// The pod network addon: its Helm chart through a provider built from the cluster's kubeconfig,
-// then a bounded wait on a control plane until every node and the addon's agents are Ready.
+// The pod network addon: its Helm chart (and Calico's Installation) through a provider built from the
+// cluster's kubeconfig, then a bounded wait on a control plane until every node and the addon's
+// agents are Ready.
 // Until then nodes are NotReady, so everything that schedules pods depends on `ready`.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -23,6 +24,12 @@ export interface PodNetworkArgs {
   joins: pulumi.Resource[];
   /** Bound of the readiness wait on the node. @default 600 */
   readyTimeoutSeconds?: number;
+  /**
+   * On a full destroy the Kubernetes objects go away with the cluster, so Pulumi need not delete them
+   * one by one: the caller passes the kubeadm init step, whose delete resets the first control plane.
+   * Applied as `deletedWith` to every Kubernetes object of the component. @default undefined
+   */
+  deletedWith?: pulumi.Resource;
 }
 
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
@@ -54,6 +61,8 @@ export class PodNetwork extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** The addon's chart (a component: depending on it waits for everything it applied). */
   public readonly chart: k8s.helm.v4.Chart;
+  /** Calico only: `Installation/default`, which makes the operator deploy calico-node. */
+  public readonly installation?: k8s.apiextensions.CustomResource;
   /** The readiness wait: every node Ready and the addon's agents Ready. */
   public readonly ready: command.remote.Command;
   /** Whether NetworkPolicies take effect (Flannel ignores them). */
@@ -69,13 +78,14 @@ export class PodNetwork extends pulumi.ComponentResource {
     this.enforcesNetworkPolicy = enforcesNetworkPolicy(release.cni);
 
     // Children do not inherit the component's dependsOn: the provider waits for init itself.
+    // No deleteUnreachable: a refresh while the lab's VMs are stopped would silently drop every
+    // Kubernetes object from state. `npm run destroy` sets PULUMI_K8S_DELETE_UNREACHABLE instead.
     this.provider = new k8s.Provider(
       `${name}-provider`,
-      // A lab's machines may be gone before `destroy`; dropping unreachable objects from state
-      // keeps destroy from failing on a cluster that no longer exists.
-      { kubeconfig: pulumi.secret(args.kubeconfig), deleteUnreachable: true },
+      { kubeconfig: pulumi.secret(args.kubeconfig) },
       { parent: this, dependsOn: opts?.dependsOn },
     );
+    const k8sOpts = { parent: this, provider: this.provider, deletedWith: args.deletedWith };
 
     const namespace =
       release.namespace === "kube-system"
@@ -83,7 +93,7 @@ export class PodNetwork extends pulumi.ComponentResource {
         : new k8s.core.v1.Namespace(
             `${name}-namespace`,
             { metadata: { name: release.namespace, labels: release.namespaceLabels } },
-            { parent: this, provider: this.provider },
+            k8sOpts,
           );
 
     this.chart = new k8s.helm.v4.Chart(
@@ -95,8 +105,25 @@ export class PodNetwork extends pulumi.ComponentResource {
         namespace: release.namespace,
         values: release.values,
       },
-      { parent: this, provider: this.provider, dependsOn: namespace ? [namespace] : [] },
+      { ...k8sOpts, dependsOn: namespace ? [namespace] : [] },
     );
+
+    // After the chart, so Pulumi deletes it while the operator still runs and can remove its
+    // finalizer. The operator registers its CRDs when it starts (the chart ships none since Calico
+    // v3.32); the provider retries a create whose kind is not known yet.
+    this.installation =
+      release.installation === undefined
+        ? undefined
+        : new k8s.apiextensions.CustomResource(
+            `${name}-installation`,
+            {
+              apiVersion: "operator.tigera.io/v1",
+              kind: "Installation",
+              metadata: { name: "default" },
+              spec: release.installation,
+            },
+            { ...k8sOpts, dependsOn: [this.chart] },
+          );
 
     this.ready = nodeStep(
       `${name}-wait-ready`,
@@ -110,7 +137,8 @@ export class PodNetwork extends pulumi.ComponentResource {
           TIMEOUT_SECONDS: String(args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS),
         },
       },
-      { parent: this, dependsOn: [this.chart, ...args.joins] },
+      // calico-node only appears once the operator acts on the Installation.
+      { parent: this, dependsOn: [this.chart, ...(this.installation ? [this.installation] : []), ...args.joins] },
     );
 
     this.registerOutputs({

@@ -31,7 +31,12 @@ export interface AddonRelease {
   /** Labels of the release namespace (applied only when kubelab creates it, i.e. not kube-system). */
   namespaceLabels: Record<string, string>;
   values: Record<string, unknown>;
-  /** The pod pool(s) read back from `values`: what the cni-cidr-mismatch gate checks. */
+  /**
+   * Calico only: the spec of `Installation/default`, which kubelab creates itself after the chart
+   * rather than through the chart's values (see calicoInstallation).
+   */
+  installation?: Record<string, unknown>;
+  /** The pod pool(s) read back from what is sent to the cluster: what the cni-cidr-mismatch gate checks. */
   poolCidrs: string[];
   /** The addon's per-node agent, whose pods the readiness wait watches. */
   agent: { namespace: string; selector: string };
@@ -53,7 +58,7 @@ export function addonRelease(args: AddonArgs): AddonRelease {
     ...base,
     cni: args.cni,
     version: args.chartVersion,
-    poolCidrs: poolCidrsOf(args.cni, base.values, args.podCidr),
+    poolCidrs: poolCidrsOf(args.cni, base, args.podCidr),
   };
 }
 
@@ -67,14 +72,16 @@ function releaseBase(args: AddonArgs): Omit<AddonRelease, "cni" | "version" | "p
         // would keep it from starting, silently.
         namespace: "tigera-operator",
         namespaceLabels: { ...PRIVILEGED },
-        values: calicoValues(args),
+        values: calicoValues(),
+        installation: calicoInstallation(args),
         agent: { namespace: "calico-system", selector: "k8s-app=calico-node" },
       };
     case "flannel":
       return {
         chart: "flannel",
         repo: "https://flannel-io.github.io/flannel/",
-        // The chart does not create its namespace; flannel's docs create it labelled privileged.
+        // The chart renders no Namespace (its objects go to .Release.Namespace); flannel's Helm
+        // instructions create kube-flannel labelled privileged before installing.
         namespace: "kube-flannel",
         namespaceLabels: { ...PRIVILEGED },
         values: flannelValues(args),
@@ -95,30 +102,43 @@ function releaseBase(args: AddonArgs): Omit<AddonRelease, "cni" | "version" | "p
 }
 
 /**
- * The tigera-operator chart turns `installation` into the `Installation/default` resource itself
- * (templates/crs/custom-resources.yaml), so no separate custom resource is needed.
+ * Helm v4 `Chart` skips chart hooks, so the tigera-operator's pre-delete cleanup Job never runs: an
+ * Installation rendered by the chart would be deleted together with the operator, its finalizer never
+ * removed, and destroy would hang. The chart therefore only runs the operator; kubelab creates the
+ * Installation after it (and so deletes it first). The APIServer, Goldmane and Whisker resources are
+ * off: a lab needs none of them, and each would add images and another finalizer.
+ */
+function calicoValues(): Record<string, unknown> {
+  return {
+    installation: { enabled: false },
+    apiServer: { enabled: false },
+    goldmane: { enabled: false },
+    whisker: { enabled: false },
+  };
+}
+
+/**
+ * The spec of `Installation/default`.
  * Plain VXLAN rather than VXLANCrossSubnet: lab nodes share one subnet, where CrossSubnet would send
  * pod addresses unencapsulated, and hypervisor bridges and cloud networks with source checks drop them.
  * VXLAN needs no BGP, so BGP is off (one daemon less per node).
  */
-function calicoValues(args: AddonArgs): Record<string, unknown> {
+function calicoInstallation(args: AddonArgs): Record<string, unknown> {
   return {
-    installation: {
-      calicoNetwork: {
-        bgp: "Disabled",
-        ipPools: [
-          {
-            name: "default-ipv4-ippool",
-            cidr: args.podCidr,
-            blockSize: 26,
-            encapsulation: "VXLAN",
-            natOutgoing: "Enabled",
-            nodeSelector: "all()",
-          },
-        ],
-        // Multi-NIC VMs: firstFound follows the default route (often a NAT address shared by every VM).
-        nodeAddressAutodetectionV4: { cidrs: [args.nodeCidr] },
-      },
+    calicoNetwork: {
+      bgp: "Disabled",
+      ipPools: [
+        {
+          name: "default-ipv4-ippool",
+          cidr: args.podCidr,
+          blockSize: 26,
+          encapsulation: "VXLAN",
+          natOutgoing: "Enabled",
+          nodeSelector: "all()",
+        },
+      ],
+      // Multi-NIC VMs: firstFound follows the default route (often a NAT address shared by every VM).
+      nodeAddressAutodetectionV4: { cidrs: [args.nodeCidr] },
     },
   };
 }
@@ -162,6 +182,12 @@ function ciliumValues(args: AddonArgs): Record<string, unknown> {
     // Two replicas with anti-affinity leave one Pending on a single-node lab, and the chart's
     // Deployment would never report ready.
     operator: { replicas: 1 },
+    // The default `helm` method signs new Hubble certificates on every render, so every `up` would
+    // update their Secrets. With `cronJob` certgen signs them in the cluster, reusing its CA. Its
+    // one-shot Job is a post-install hook, which Helm v4 `Chart` skips: the server certificate first
+    // appears at the CronJob's run. Only Hubble Relay needs it, which kubelab does not enable; the
+    // agent mounts the Secret as optional and keeps running without it.
+    hubble: { tls: { auto: { method: "cronJob" } } },
   };
   if (!args.kubeProxyReplacement) return values;
   if (args.apiServerHost === undefined || args.apiServerHost === "") {
@@ -178,21 +204,27 @@ function ciliumValues(args: AddonArgs): Record<string, unknown> {
   };
 }
 
-/** The pod pool(s) an addon hands out, as configured by `values`. */
-export function poolCidrsOf(cni: Cni, values: Record<string, unknown>, kubeadmPodCidr: string): string[] {
-  const at = (path: string[]): unknown =>
-    path.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as never)[key] : undefined), values);
+/** What kubelab sends to the cluster for an addon: the chart's values and, for Calico, the Installation. */
+export type AddonConfig = Pick<AddonRelease, "values" | "installation">;
+
+/** The pod pool(s) an addon hands out, as configured by what kubelab sends to the cluster. */
+export function poolCidrsOf(cni: Cni, sent: AddonConfig, kubeadmPodCidr: string): string[] {
+  const at = (root: unknown, path: string[]): unknown =>
+    path.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as never)[key] : undefined), root);
+  const { values } = sent;
   switch (cni) {
     case "calico": {
-      const pools = at(["installation", "calicoNetwork", "ipPools"]);
+      // The Installation kubelab creates, else the one the chart would render from its values.
+      const chartInstallation = at(values, ["installation", "enabled"]) === false ? undefined : values.installation;
+      const pools = at(sent.installation ?? chartInstallation, ["calicoNetwork", "ipPools"]);
       return Array.isArray(pools) ? pools.map((p) => String((p as { cidr?: unknown }).cidr)) : ["192.168.0.0/16"];
     }
     case "flannel":
-      return [String(at(["podCidr"]) ?? "10.244.0.0/16")];
+      return [String(at(values, ["podCidr"]) ?? "10.244.0.0/16")];
     case "cilium": {
       // Kubernetes host-scope IPAM uses the Node podCIDRs, i.e. kubeadm's podSubnet.
-      if (at(["ipam", "mode"]) === "kubernetes") return [kubeadmPodCidr];
-      const list = at(["ipam", "operator", "clusterPoolIPv4PodCIDRList"]);
+      if (at(values, ["ipam", "mode"]) === "kubernetes") return [kubeadmPodCidr];
+      const list = at(values, ["ipam", "operator", "clusterPoolIPv4PodCIDRList"]);
       return Array.isArray(list) ? list.map(String) : [CILIUM_DEFAULT_CLUSTER_POOL];
     }
   }

@@ -35,6 +35,8 @@ interface Run {
   resources: RecordedResource[];
   /** Provider reference each resource was registered with, by name. */
   providers: Map<string, string | undefined>;
+  /** URN of each resource's `deletedWith` option, by name ("" when unset). */
+  deletedWith: Map<string, string>;
   outputs: Record<string, unknown>;
 }
 
@@ -48,11 +50,29 @@ function captureProviders(into: Map<string, string | undefined>): void {
   };
 }
 
-async function deploy(network = networkConfig()): Promise<Run> {
+/** Records the `deletedWith` URN of every resource registered after this call, from its registration request. */
+function captureDeletedWith(into: Map<string, string>): void {
+  type Request = { getName(): string; getDeletedwith(): string };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Function };
+  const next = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: Request, callback: unknown) => {
+    into.set(req.getName(), req.getDeletedwith());
+    return next(req, callback);
+  };
+}
+
+interface DeployOptions {
+  /** Pass the init step as `deletedWith`. */
+  deletedWithInit?: boolean;
+}
+
+async function deploy(network = networkConfig(), options: DeployOptions = {}): Promise<Run> {
   const providers = new Map<string, string | undefined>();
+  const deletedWith = new Map<string, string>();
   const run = await runProgram(
     () => {
       captureProviders(providers);
+      captureDeletedWith(deletedWith);
       const cp = fakeNode("cp-1", "192.168.56.10");
       const init = new command.remote.Command("cluster-init", { connection: cp.connection, create: "kubeadm init" });
       const joins = ["worker-1", "worker-2"].map(
@@ -67,6 +87,7 @@ async function deploy(network = networkConfig()): Promise<Run> {
           controlPlane: cp,
           nodeNames: ["cp-1", "worker-1", "worker-2"],
           joins,
+          deletedWith: options.deletedWithInit ? init : undefined,
         },
         { dependsOn: [init] },
       );
@@ -76,7 +97,7 @@ async function deploy(network = networkConfig()): Promise<Run> {
     },
     { config: {} },
   );
-  return { ...run, providers };
+  return { ...run, providers, deletedWith };
 }
 
 function byName(run: Run, name: string): RecordedResource {
@@ -96,6 +117,12 @@ describe("PodNetwork", () => {
     assert.ok(provider.dependsOn.includes("cluster-init"));
   });
 
+  it("keeps Kubernetes state on an unreachable cluster: no deleteUnreachable on the provider", async () => {
+    const provider = byName(await deploy(), "network-provider");
+    assert.equal(provider.inputs.deleteUnreachable, undefined);
+    assert.deepEqual(Object.keys(provider.inputs).sort(), ["kubeconfig"]);
+  });
+
   it("installs the addon's chart through that provider, after its namespace", async () => {
     const run = await deploy();
     const chart = byName(run, "network-calico");
@@ -107,12 +134,42 @@ describe("PodNetwork", () => {
     assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://docs.tigera.io/calico/charts" });
     assert.equal(chart.inputs.version, networkConfig().chartVersions.calico);
     assert.equal(chart.inputs.namespace, "tigera-operator");
-    const pools = (chart.inputs.values as { installation: { calicoNetwork: { ipPools: { cidr: string }[] } } })
-      .installation.calicoNetwork.ipPools;
+    // Rendered by the chart, the Installation would lose its finalizer's cleanup (hooks are skipped).
+    assert.deepEqual(chart.inputs.values, {
+      installation: { enabled: false },
+      apiServer: { enabled: false },
+      goldmane: { enabled: false },
+      whisker: { enabled: false },
+    });
+  });
+
+  it("creates Calico's Installation after the chart, with the pod CIDR pool and nodeCidr autodetection", async () => {
+    const run = await deploy();
+    const installation = byName(run, "network-installation");
+    assert.equal(installation.type, "kubernetes:operator.tigera.io/v1:Installation");
+    assert.equal(installation.parent, "network");
+    assert.match(String(run.providers.get("network-installation")), /::network-provider::/);
+    assert.deepEqual(installation.dependsOn, ["network-calico", "network-provider"]);
+    assert.equal(installation.inputs.apiVersion, "operator.tigera.io/v1");
+    assert.equal(installation.inputs.kind, "Installation");
+    assert.deepEqual(installation.inputs.metadata, { name: "default" });
+    const network = (installation.inputs.spec as { calicoNetwork: Record<string, unknown> }).calicoNetwork;
     assert.deepEqual(
-      pools.map((p) => p.cidr),
+      (network.ipPools as { cidr: string }[]).map((p) => p.cidr),
       ["10.244.0.0/16"],
     );
+    assert.deepEqual(network.nodeAddressAutodetectionV4, { cidrs: ["192.168.56.0/24"] });
+  });
+
+  it("creates no Installation for flannel or cilium", async () => {
+    for (const cni of ["flannel", "cilium"]) {
+      const run = await deploy(networkConfig({ cni }));
+      assert.equal(
+        run.resources.some((r) => r.name === "network-installation" || r.type.endsWith(":Installation")),
+        false,
+        cni,
+      );
+    }
   });
 
   it("creates the addon namespace with its Pod Security label", async () => {
@@ -138,14 +195,25 @@ describe("PodNetwork", () => {
     assert.equal(values.k8sServiceHost, "192.168.56.10");
     assert.equal(values.k8sServicePort, 6443);
     assert.equal(values.kubeProxyReplacement, true);
+    assert.deepEqual(values.hubble, { tls: { auto: { method: "cronJob" } } });
+    assert.deepEqual(byName(run, "network-wait-ready").dependsOn, [
+      "cluster-worker-1-join",
+      "cluster-worker-2-join",
+      "network-cilium",
+    ]);
   });
 
-  it("waits for readiness on the control plane after the chart and after every join", async () => {
+  it("waits for readiness on the control plane after the chart, the Installation and every join", async () => {
     const run = await deploy();
     const wait = byName(run, "network-wait-ready");
     assert.equal(wait.type, "command:remote:Command");
     assert.equal(wait.parent, "network");
-    assert.deepEqual(wait.dependsOn, ["cluster-worker-1-join", "cluster-worker-2-join", "network-calico"]);
+    assert.deepEqual(wait.dependsOn, [
+      "cluster-worker-1-join",
+      "cluster-worker-2-join",
+      "network-calico",
+      "network-installation",
+    ]);
     const create = String(wait.inputs.create);
     assert.match(create, /EXPECTED_NODES='cp-1 worker-1 worker-2'/);
     assert.match(create, /ADDON_NAMESPACE=calico-system/);
@@ -156,12 +224,38 @@ describe("PodNetwork", () => {
 
   it("does not wait on the joins before installing the chart", async () => {
     const run = await deploy();
-    for (const name of ["network-provider", "network-namespace", "network-calico"]) {
+    for (const name of ["network-provider", "network-namespace", "network-calico", "network-installation"]) {
       assert.equal(
         byName(run, name).dependsOn.some((d) => d.endsWith("-join")),
         false,
         name,
       );
+    }
+  });
+
+  it("marks every Kubernetes object it creates as deleted with the given resource", async () => {
+    for (const cni of ["calico", "flannel", "cilium"]) {
+      const run = await deploy(networkConfig({ cni }), { deletedWithInit: true });
+      const objects = run.resources.filter((r) => r.parent === "network" && r.type.startsWith("kubernetes:"));
+      const expected = {
+        calico: ["network-calico", "network-installation", "network-namespace"],
+        flannel: ["network-flannel", "network-namespace"],
+        cilium: ["network-cilium"],
+      }[cni];
+      assert.deepEqual(objects.map((r) => r.name).sort(), expected, cni);
+      for (const object of objects) {
+        assert.match(String(run.deletedWith.get(object.name)), /::cluster-init$/, `${cni}: ${object.name}`);
+      }
+      // Neither the provider (no objects of its own) nor the node-side wait.
+      assert.equal(run.deletedWith.get("network-provider"), "");
+      assert.equal(run.deletedWith.get("network-wait-ready"), "");
+    }
+  });
+
+  it("leaves deletedWith unset when none is given", async () => {
+    const run = await deploy();
+    for (const name of ["network-namespace", "network-calico", "network-installation"]) {
+      assert.equal(run.deletedWith.get(name), "", name);
     }
   });
 

@@ -30,8 +30,7 @@ function errorOf(fn: () => void): string {
 
 describe("calico release", () => {
   const release = addonRelease({ ...base, cni: "calico", podCidr: "10.50.0.0/16" });
-  const network = (release.values as { installation: { calicoNetwork: Record<string, unknown> } }).installation
-    .calicoNetwork;
+  const network = (release.installation as { calicoNetwork: Record<string, unknown> }).calicoNetwork;
 
   it("installs tigera-operator from the Calico chart repo into a privileged tigera-operator namespace", () => {
     assert.equal(release.chart, "tigera-operator");
@@ -39,6 +38,15 @@ describe("calico release", () => {
     assert.equal(release.version, "v1.0.0");
     assert.equal(release.namespace, "tigera-operator");
     assert.deepEqual(release.namespaceLabels, { "pod-security.kubernetes.io/enforce": "privileged" });
+  });
+
+  it("has the chart run only the operator: no Installation, APIServer, Goldmane or Whisker from values", () => {
+    assert.deepEqual(release.values, {
+      installation: { enabled: false },
+      apiServer: { enabled: false },
+      goldmane: { enabled: false },
+      whisker: { enabled: false },
+    });
   });
 
   it("sets the Installation's only IP pool to the pod CIDR with VXLAN and outgoing NAT", () => {
@@ -59,6 +67,29 @@ describe("calico release", () => {
     assert.deepEqual(network.nodeAddressAutodetectionV4, { cidrs: ["192.168.56.0/24"] });
   });
 
+  it("turns BGP off: VXLAN needs none", () => {
+    assert.equal(network.bgp, "Disabled");
+  });
+
+  it("reads the pool from the Installation kubelab creates, not from the chart's disabled one", () => {
+    const installation = { calicoNetwork: { ipPools: [{ cidr: "10.50.0.0/16" }] } };
+    const stale = { enabled: false, calicoNetwork: { ipPools: [{ cidr: "10.99.0.0/16" }] } };
+    assert.deepEqual(poolCidrsOf("calico", { values: { installation: stale }, installation }, base.podCidr), [
+      "10.50.0.0/16",
+    ]);
+  });
+
+  it("reads the pool from the chart's Installation when the chart renders it", () => {
+    const values = { installation: { enabled: true, calicoNetwork: { ipPools: [{ cidr: "10.51.0.0/16" }] } } };
+    assert.deepEqual(poolCidrsOf("calico", { values }, base.podCidr), ["10.51.0.0/16"]);
+  });
+
+  it("falls back to Calico's 192.168.0.0/16 when no pool is set anywhere", () => {
+    const values = { installation: { enabled: false, calicoNetwork: { ipPools: [{ cidr: "10.52.0.0/16" }] } } };
+    assert.deepEqual(poolCidrsOf("calico", { values }, base.podCidr), ["192.168.0.0/16"]);
+    assert.deepEqual(poolCidrsOf("calico", { values: {}, installation: {} }, base.podCidr), ["192.168.0.0/16"]);
+  });
+
   it("waits on calico-node in calico-system, where the operator puts it", () => {
     assert.deepEqual(release.agent, { namespace: "calico-system", selector: "k8s-app=calico-node" });
   });
@@ -70,6 +101,7 @@ describe("flannel release", () => {
 
   it("installs the flannel chart into kube-flannel labelled privileged", () => {
     assert.equal(release.chart, "flannel");
+    assert.equal(release.installation, undefined);
     assert.equal(release.repo, "https://flannel-io.github.io/flannel/");
     assert.equal(release.namespace, "kube-flannel");
     assert.deepEqual(release.namespaceLabels, { "pod-security.kubernetes.io/enforce": "privileged" });
@@ -142,9 +174,16 @@ describe("cilium release", () => {
   });
 
   it("reads the chart's 10.0.0.0/8 cluster pool back when IPAM is left at its default", () => {
-    assert.deepEqual(poolCidrsOf("cilium", {}, "10.244.0.0/16"), ["10.0.0.0/8"]);
+    assert.deepEqual(poolCidrsOf("cilium", { values: {} }, "10.244.0.0/16"), ["10.0.0.0/8"]);
     const pooled = { ipam: { mode: "cluster-pool", operator: { clusterPoolIPv4PodCIDRList: ["10.1.0.0/16"] } } };
-    assert.deepEqual(poolCidrsOf("cilium", pooled, "10.244.0.0/16"), ["10.1.0.0/16"]);
+    assert.deepEqual(poolCidrsOf("cilium", { values: pooled }, "10.244.0.0/16"), ["10.1.0.0/16"]);
+  });
+
+  it("has certgen sign Hubble's certificates in the cluster, so renders stay identical between runs", () => {
+    const release = addonRelease({ ...base, cni: "cilium" });
+    assert.deepEqual(release.values.hubble, { tls: { auto: { method: "cronJob" } } });
+    assert.deepEqual(addonRelease({ ...base, cni: "cilium" }).values, release.values);
+    assert.equal(release.installation, undefined);
   });
 });
 
@@ -169,7 +208,7 @@ describe("assertAddonMatchesPlan", () => {
   });
 
   it("rejects Cilium's default cluster pool read back from its values", () => {
-    const pools = poolCidrsOf("cilium", { ipam: { mode: "cluster-pool" } }, base.podCidr);
+    const pools = poolCidrsOf("cilium", { values: { ipam: { mode: "cluster-pool" } } }, base.podCidr);
     const message = errorOf(() =>
       assertAddonMatchesPlan({ cni: "cilium", poolCidrs: pools }, { ...plan, cni: "cilium" }),
     );
@@ -178,6 +217,12 @@ describe("assertAddonMatchesPlan", () => {
       /\[cni-cidr-mismatch\] the cilium pod pool 10\.0\.0\.0\/8 differs from podCidr 10\.244\.0\.0\/16/,
     );
     assert.match(message, /\[cidr-overlap\] .*cniPool 10\.0\.0\.0\/8/);
+  });
+
+  it("rejects a Calico Installation pool that differs from kubeadm's", () => {
+    const release = addonRelease({ ...base, cni: "calico", podCidr: "10.245.0.0/16" });
+    const message = errorOf(() => assertAddonMatchesPlan(release, plan));
+    assert.match(message, /\[cni-cidr-mismatch\] the calico pod pool 10\.245\.0\.0\/16 differs/);
   });
 
   it("rejects a flannel podCidr that differs from kubeadm's", () => {
