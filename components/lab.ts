@@ -61,6 +61,7 @@ export function deployLab(config: LabConfig): LabOutputs {
       controlPlane: cluster.firstControlPlane,
       nodeNames: nodes.map((n) => n.name),
       joins: cluster.joins,
+      deletedWith: cluster.init,
     },
     { dependsOn: [cluster.init] },
   );

@@ -15,8 +15,8 @@ test("render of lab writes node scripts, kubeadm files, the addon values, app ma
     assert.ok(files.includes(`manifests/vote/${kind}.yaml`), kind);
   }
   assert.match(run.files.get("topology.md") as string, /```mermaid/);
-  const values = YAML.parse((run.files.get("values/network-calico.yaml") as string).split("\n").slice(1).join("\n"));
-  assert.equal(values.installation.calicoNetwork.ipPools[0].cidr, "10.244.0.0/16");
+  const installation = YAML.parse(run.files.get("manifests/cluster/installation-default.yaml") as string);
+  assert.equal(installation.spec.calicoNetwork.ipPools[0].cidr, "10.244.0.0/16");
 });
 
 test("render of ha shows three control planes joining one after another on the upload-certs path", async () => {

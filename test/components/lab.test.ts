@@ -78,9 +78,9 @@ test("appUrls lists every frontend on every node address", async () => {
   ]);
 });
 
-test("on a full destroy the app's objects and the check's probes leave with the cluster", async () => {
+test("on a full destroy the app's and the network's objects and the check's probes leave with the cluster", async () => {
   const run = await render({ values: staticValues(hosts(1, 2)) });
-  const k8sObjects = named(run, /^app-/).filter((r) => r.custom);
+  const k8sObjects = named(run, /^(app|network)-/).filter((r) => r.custom && r.type.startsWith("kubernetes:"));
   assert.ok(k8sObjects.length > 5);
   for (const r of [...k8sObjects, resource(run, "verify-collect")]) {
     assert.equal(r.deletedWith, "cluster-cp-1-init", r.name);
