@@ -12,6 +12,7 @@ export type StepKind =
   | "registered"
   | "kubeconfig"
   | "addon"
+  | "operator"
   | "wait"
   | "object"
   | "app"
@@ -31,6 +32,8 @@ export const STEP_SECONDS: Record<StepKind, number> = {
   registered: 5,
   kubeconfig: 2,
   addon: 20,
+  // An addon operator starting (image pull) and registering its CRDs.
+  operator: 30,
   wait: 90,
   // A Namespace, Service or NetworkPolicy is accepted at once; a Deployment waits for its rollout.
   object: 1,
@@ -53,6 +56,7 @@ const BY_SUFFIX: [RegExp, StepKind][] = [
   [/-registered$/, "registered"],
   [/-kubeconfig$/, "kubeconfig"],
   [/-wait-ready$/, "wait"],
+  [/-wait-crds$/, "operator"],
   [/-collect$/, "verify"],
 ];
 
@@ -69,7 +73,7 @@ export interface CriticalPath {
   chain: string[];
 }
 
-/** Depending on a component means depending on everything inside it. */
+/** Depending on a component means depending on it and everything inside it (a Helm v4 Chart is a component whose objects live in the provider). */
 function expandDependencies(resources: RecordedResource[]): Map<string, Set<string>> {
   const children = new Map<string, string[]>();
   for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.name]);
@@ -79,7 +83,7 @@ function expandDependencies(resources: RecordedResource[]): Map<string, Set<stri
   return new Map(
     resources.map((r) => [
       r.name,
-      new Set(r.dependsOn.flatMap((dep) => (byName.get(dep)?.custom === false ? descendants(dep) : [dep]))),
+      new Set(r.dependsOn.flatMap((dep) => (byName.get(dep)?.custom === false ? [dep, ...descendants(dep)] : [dep]))),
     ]),
   );
 }

@@ -109,8 +109,8 @@ export class PodNetwork extends pulumi.ComponentResource {
     );
 
     // After the chart, so Pulumi deletes it while the operator still runs and can remove its
-    // finalizer. The operator registers its CRDs when it starts (the chart ships none since Calico
-    // v3.32); the provider retries a create whose kind is not known yet.
+    // finalizer; and after the operator has registered its CRDs (the chart ships none since Calico
+    // v3.32), which waits on the operator's image pull: longer than the provider's own retries.
     this.installation =
       release.installation === undefined
         ? undefined
@@ -122,7 +122,7 @@ export class PodNetwork extends pulumi.ComponentResource {
               metadata: { name: "default" },
               spec: release.installation,
             },
-            { ...k8sOpts, dependsOn: [this.chart] },
+            { ...k8sOpts, dependsOn: [this.chart, this.operatorCrds(name, args.controlPlane, this.chart)] },
           );
 
     this.ready = nodeStep(
@@ -146,5 +146,18 @@ export class PodNetwork extends pulumi.ComponentResource {
       enforcesNetworkPolicy: this.enforcesNetworkPolicy,
       ready: this.ready.stdout,
     });
+  }
+
+  /** The bounded wait until tigera-operator serves the Installation kind. */
+  private operatorCrds(name: string, controlPlane: LabNode, chart: k8s.helm.v4.Chart): command.remote.Command {
+    return nodeStep(
+      `${name}-wait-crds`,
+      {
+        node: controlPlane,
+        script: "wait-crd",
+        env: { CRD_NAME: "installations.operator.tigera.io", TIMEOUT_SECONDS: "300" },
+      },
+      { parent: this, dependsOn: [chart] },
+    );
   }
 }

@@ -149,7 +149,11 @@ describe("PodNetwork", () => {
     assert.equal(installation.type, "kubernetes:operator.tigera.io/v1:Installation");
     assert.equal(installation.parent, "network");
     assert.match(String(run.providers.get("network-installation")), /::network-provider::/);
-    assert.deepEqual(installation.dependsOn, ["network-calico", "network-provider"]);
+    assert.deepEqual(installation.dependsOn, ["network-calico", "network-provider", "network-wait-crds"]);
+    // The Installation kind exists only once the operator has registered its CRDs: a bounded wait.
+    const crds = byName(run, "network-wait-crds");
+    assert.deepEqual(crds.dependsOn, ["network-calico"]);
+    assert.match(String(crds.inputs.create), / CRD_NAME=installations\.operator\.tigera\.io /);
     assert.equal(installation.inputs.apiVersion, "operator.tigera.io/v1");
     assert.equal(installation.inputs.kind, "Installation");
     assert.deepEqual(installation.inputs.metadata, { name: "default" });
