@@ -15,10 +15,22 @@ ROOT="${KUBELAB_ROOT:-}"
 ADMIN_CONF="$ROOT/etc/kubernetes/admin.conf"
 CONFIG_DIR="$ROOT/etc/kubernetes/kubelab"
 CONFIG="$CONFIG_DIR/kubeadm-init.yaml"
+# Written only after kubeadm init succeeded: admin.conf alone does not say that (see below).
+DONE="$CONFIG_DIR/init.done"
 LOG="$ROOT/var/log/kubelab-init.log"
 INIT_TIMEOUT=900
+RESET_TIMEOUT=180
+# kubeadm prints this on stdout after its last phase, and only then.
+SUCCESS_LINE="Your Kubernetes control-plane has initialized successfully"
+# How long an API server of an unknown init gets to answer: attempts, and the pause between them.
+HEALTH_ATTEMPTS=20
+HEALTH_RETRY_SECONDS=6
 
-log() { echo "init.sh [$NODE_NAME]: $*" >&2; }
+# When the SSH session drops, stdout and stderr are dead pipes. A progress line must then neither
+# kill this script (SIGPIPE) nor stop it under set -e before it has reset a failed init or
+# recorded a finished one; kubeadm itself writes only to the log.
+trap '' PIPE
+log() { echo "init.sh [$NODE_NAME]: $*" >&2 2>/dev/null || true; }
 die() {
   log "ERROR: $*"
   exit 1
@@ -29,10 +41,64 @@ case "$UPLOAD_CERTS" in
   *) die "UPLOAD_CERTS must be true or false, got '$UPLOAD_CERTS'" ;;
 esac
 
-if [ -f "$ADMIN_CONF" ]; then
-  log "/etc/kubernetes/admin.conf exists: this control plane is already initialised, nothing to do"
+mark_done() {
+  mkdir -p "$CONFIG_DIR"
+  echo "kubeadm init finished" >"$DONE"
+}
+
+admin_kubectl() { timeout 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=8s "$@" >/dev/null 2>&1; }
+
+# No log at all: admin.conf did not come from a kubelab run (kubeadm by hand) or the log was
+# deleted. The API server answering, and the CoreDNS Deployment that kubeadm's addon phase (its
+# last that changes the cluster) creates, say init got to the end. Waited for within a bound, as
+# after a reboot the control plane takes a while to come back.
+cluster_finished() {
+  local attempt
+  log "no kubeadm log to tell whether the init that wrote admin.conf finished; asking its API server (${HEALTH_ATTEMPTS} tries, ${HEALTH_RETRY_SECONDS}s apart)"
+  for ((attempt = 1; attempt <= HEALTH_ATTEMPTS; attempt++)); do
+    if admin_kubectl get --raw=/readyz && admin_kubectl -n kube-system get deployment coredns -o name; then
+      return 0
+    fi
+    if ((attempt < HEALTH_ATTEMPTS)); then sleep "$HEALTH_RETRY_SECONDS"; fi
+  done
+  return 1
+}
+
+# Whether a kubeadm init that wrote admin.conf, but no marker, finished. kubeadm writes admin.conf
+# early, so admin.conf alone proves nothing: an init killed midway (a dropped SSH session kills
+# kubeadm and this script) leaves it behind with a control plane that is not there. The rule:
+# - the log of the run that wrote admin.conf (each run empties it first) ends with kubeadm's
+#   success line: init finished, and only the marker is missing. That is every node initialised
+#   by a kubelab that wrote no marker yet, and a run cut off between kubeadm's exit and the marker.
+# - the log exists without that line: kubeadm was cut off; reset the node and run init again.
+# - no log: decided by the cluster itself (cluster_finished).
+# Resetting a working control plane would destroy the cluster, so only a run known to be cut off,
+# or a control plane that does not answer within the bound, is reset.
+init_finished() {
+  if [ -f "$LOG" ]; then
+    grep -qF "$SUCCESS_LINE" "$LOG"
+    return
+  fi
+  cluster_finished
+}
+
+if [ -f "$ADMIN_CONF" ] && [ -f "$DONE" ]; then
+  log "this control plane is already initialised, nothing to do"
   echo "init.sh: ${NODE_NAME} already initialised"
   exit 0
+fi
+# A marker without admin.conf is left from a control plane reset by hand.
+rm -f "$DONE"
+
+RESET_FIRST=0
+if [ -f "$ADMIN_CONF" ]; then
+  if init_finished; then
+    mark_done
+    log "/etc/kubernetes/admin.conf exists and kubeadm init finished on it: already initialised, nothing to do"
+    echo "init.sh: ${NODE_NAME} already initialised"
+    exit 0
+  fi
+  RESET_FIRST=1
 fi
 
 umask 077
@@ -40,28 +106,44 @@ mkdir -p "$CONFIG_DIR" "$(dirname "$LOG")"
 printf '%s\n' "$KUBEADM_CONFIG" >"$CONFIG"
 chmod 0600 "$CONFIG"
 
+# Every kubeadm writes only to the log: a Go program writing to a dead SSH channel dies of SIGPIPE
+# (even with SIGPIPE ignored here), and kubeadm init dying midway is what leaves a partial node.
+: >"$LOG"
+chmod 0600 "$LOG"
+
 log "validating /etc/kubernetes/kubelab/kubeadm-init.yaml"
 rc=0
-kubeadm config validate --config "$CONFIG" >&2 || rc=$?
+kubeadm config validate --config "$CONFIG" </dev/null >>"$LOG" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
+  tail -n 20 "$LOG" >&2 2>/dev/null || true
   log "kubeadm rejected the rendered configuration (exit ${rc}); see the messages above"
   exit "$rc"
+fi
+
+reset_node() { timeout "$RESET_TIMEOUT" kubeadm reset -f </dev/null >>"$LOG" 2>&1; }
+
+if [ "$RESET_FIRST" = 1 ]; then
+  log "/etc/kubernetes/admin.conf is left from a kubeadm init that did not finish; resetting the partial control plane (at most ${RESET_TIMEOUT}s)"
+  reset_node || die "kubeadm reset failed (see /var/log/kubelab-init.log on ${NODE_NAME}); run 'kubeadm reset -f' by hand"
 fi
 
 args=(init --config "$CONFIG")
 if [ "$UPLOAD_CERTS" = true ]; then args+=(--upload-certs); fi
 
 log "running kubeadm ${args[*]} (at most ${INIT_TIMEOUT}s; output in /var/log/kubelab-init.log)"
-: >"$LOG"
-chmod 0600 "$LOG"
 rc=0
-timeout "$INIT_TIMEOUT" kubeadm "${args[@]}" >>"$LOG" || rc=$?
+timeout "$INIT_TIMEOUT" kubeadm "${args[@]}" </dev/null >>"$LOG" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
+  # Reset first: the next run then starts from a clean node, whatever becomes of the channel.
+  reset_rc=0
+  reset_node || reset_rc=$?
   log "kubeadm init failed (exit ${rc}); its output is in /var/log/kubelab-init.log on ${NODE_NAME}"
-  # kubeadm writes admin.conf early, so a half-done init would satisfy the guard above on the next
-  # run; resetting makes the retry start from a clean node.
-  log "resetting the partial control plane so the next run can retry"
-  timeout 180 kubeadm reset -f >>"$LOG" 2>&1 || log "kubeadm reset failed too; run 'kubeadm reset -f' by hand"
+  if [ "$reset_rc" -eq 0 ]; then
+    log "reset the partial control plane so the next run can retry"
+  else
+    log "kubeadm reset failed too; run 'kubeadm reset -f' by hand"
+  fi
   exit "$rc"
 fi
+mark_done
 echo "init.sh: kubeadm init succeeded on ${NODE_NAME}"

@@ -10,22 +10,94 @@ shopt -s inherit_errexit
 ROOT="${KUBELAB_ROOT:-}"
 
 KUBELET_CONF="$ROOT/etc/kubernetes/kubelet.conf"
+MANIFESTS="$ROOT/etc/kubernetes/manifests"
 CONFIG_DIR="$ROOT/etc/kubernetes/kubelab"
 CONFIG="$CONFIG_DIR/kubeadm-join.yaml"
+# Written only after kubeadm join succeeded: kubelet.conf alone does not say that (see below).
+DONE="$CONFIG_DIR/join.done"
 LOG="$ROOT/var/log/kubelab-join.log"
 JOIN_TIMEOUT=900
+RESET_TIMEOUT=180
+# kubeadm prints this on stdout after its last phase, and only then (a control plane's line goes
+# on with "and a new control plane instance was created").
+SUCCESS_LINE="This node has joined the cluster"
+# How long the API server gets to answer for a join of unknown outcome: attempts, and the pause
+# between them.
+HEALTH_ATTEMPTS=20
+HEALTH_RETRY_SECONDS=6
 
-log() { echo "join.sh [$NODE_NAME]: $*" >&2; }
+# When the SSH session drops, stdout and stderr are dead pipes. A progress line must then neither
+# kill this script (SIGPIPE) nor stop it under set -e before it has reset a failed join, recorded
+# a finished one and removed the JoinConfiguration; kubeadm itself writes only to the log.
+trap '' PIPE
+log() { echo "join.sh [$NODE_NAME]: $*" >&2 2>/dev/null || true; }
 die() {
   log "ERROR: $*"
   exit 1
 }
 
-# kubeadm join's own preflight refuses a node with kubelet.conf: it has joined already.
-if [ -f "$KUBELET_CONF" ]; then
-  log "/etc/kubernetes/kubelet.conf exists: ${NODE_NAME} has already joined, nothing to do"
+mark_done() {
+  mkdir -p "$CONFIG_DIR"
+  echo "kubeadm join finished" >"$DONE"
+}
+
+node_kubectl() { timeout 10 kubectl --kubeconfig "$KUBELET_CONF" --request-timeout=8s "$@" 2>/dev/null; }
+
+# No log at all: kubelet.conf did not come from a kubelab run (kubeadm by hand) or the log was
+# deleted. A running kubelet whose own credentials read its Node object finished the TLS
+# bootstrap (a worker's last step). A control plane (kubeadm wrote its kube-apiserver manifest)
+# also needs its etcd manifest, written once the etcd member was added, and the control-plane
+# label, set after the etcd join. Waited for within a bound, as after a reboot kubelet and the
+# API server take a while to come back.
+node_finished() {
+  local attempt labels
+  log "no kubeadm log to tell whether the join that wrote kubelet.conf finished; asking kubelet and the API server (${HEALTH_ATTEMPTS} tries, ${HEALTH_RETRY_SECONDS}s apart)"
+  for ((attempt = 1; attempt <= HEALTH_ATTEMPTS; attempt++)); do
+    if systemctl is-active --quiet kubelet && labels="$(node_kubectl get node "$NODE_NAME" -o jsonpath='{.metadata.labels}')"; then
+      [ -f "$MANIFESTS/kube-apiserver.yaml" ] || return 0
+      [ -f "$MANIFESTS/etcd.yaml" ] && [[ "$labels" == *'"node-role.kubernetes.io/control-plane"'* ]]
+      return
+    fi
+    if ((attempt < HEALTH_ATTEMPTS)); then sleep "$HEALTH_RETRY_SECONDS"; fi
+  done
+  return 1
+}
+
+# Whether a kubeadm join that wrote kubelet.conf, but no marker, finished. kubelet.conf appears
+# midway (before the etcd join of a control plane), so it alone proves nothing: a join killed
+# there (a dropped SSH session kills kubeadm and this script) leaves it behind. The rule:
+# - the log of the run that wrote kubelet.conf (each run empties it first) holds kubeadm's
+#   success line: the join finished, and only the marker is missing. That is every node joined
+#   by a kubelab that wrote no marker yet, and a run cut off between kubeadm's exit and the marker.
+# - the log exists without that line: kubeadm was cut off; reset the node and join again.
+# - no log: decided by the kubelet and the cluster (node_finished).
+# Resetting a control plane that did join would take an etcd member away, so only a run known to
+# be cut off, or a node that does not prove its join within the bound, is reset.
+join_finished() {
+  if [ -f "$LOG" ]; then
+    grep -qF "$SUCCESS_LINE" "$LOG"
+    return
+  fi
+  node_finished
+}
+
+if [ -f "$KUBELET_CONF" ] && [ -f "$DONE" ]; then
+  log "${NODE_NAME} has already joined, nothing to do"
   echo "join.sh: ${NODE_NAME} already joined"
   exit 0
+fi
+# A marker without kubelet.conf is left from a node reset by hand.
+rm -f "$DONE"
+
+RESET_FIRST=0
+if [ -f "$KUBELET_CONF" ]; then
+  if join_finished; then
+    mark_done
+    log "/etc/kubernetes/kubelet.conf exists and kubeadm join finished on it: ${NODE_NAME} has already joined, nothing to do"
+    echo "join.sh: ${NODE_NAME} already joined"
+    exit 0
+  fi
+  RESET_FIRST=1
 fi
 
 umask 077
@@ -40,17 +112,33 @@ cat >"$CONFIG"
 [ -s "$CONFIG" ] || die "no JoinConfiguration on stdin"
 grep -q '^kind: JoinConfiguration' "$CONFIG" || die "stdin is not a kubeadm JoinConfiguration"
 
-log "running kubeadm join (at most ${JOIN_TIMEOUT}s; output in /var/log/kubelab-join.log)"
 : >"$LOG"
 chmod 0600 "$LOG"
+
+# A control plane's reset also removes its etcd member, while the cluster is still there.
+reset_node() { timeout "$RESET_TIMEOUT" kubeadm reset -f </dev/null >>"$LOG" 2>&1; }
+
+if [ "$RESET_FIRST" = 1 ]; then
+  log "/etc/kubernetes/kubelet.conf is left from a kubeadm join that did not finish; resetting the partial join (at most ${RESET_TIMEOUT}s)"
+  reset_node || die "kubeadm reset failed (see /var/log/kubelab-join.log on ${NODE_NAME}); run 'kubeadm reset -f' by hand"
+fi
+
+log "running kubeadm join (at most ${JOIN_TIMEOUT}s; output in /var/log/kubelab-join.log)"
 rc=0
-timeout "$JOIN_TIMEOUT" kubeadm join --config "$CONFIG" >>"$LOG" || rc=$?
+# stderr too: a Go program writing to a dead SSH channel dies of SIGPIPE (even with SIGPIPE
+# ignored here), and kubeadm join dying midway is what leaves a partial node.
+timeout "$JOIN_TIMEOUT" kubeadm join --config "$CONFIG" </dev/null >>"$LOG" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
+  # Reset first: the next run then starts from a clean node, whatever becomes of the channel.
+  reset_rc=0
+  reset_node || reset_rc=$?
   log "kubeadm join failed (exit ${rc}); its output is in /var/log/kubelab-join.log on ${NODE_NAME}"
-  # kubelet.conf appears midway through a join, so a half-done join would satisfy the guard above
-  # on the next run; resetting (which also leaves etcd for a control plane) lets the retry start clean.
-  log "resetting the partial join so the next run can retry"
-  timeout 180 kubeadm reset -f >>"$LOG" 2>&1 || log "kubeadm reset failed too; run 'kubeadm reset -f' by hand"
+  if [ "$reset_rc" -eq 0 ]; then
+    log "reset the partial join so the next run can retry"
+  else
+    log "kubeadm reset failed too; run 'kubeadm reset -f' by hand"
+  fi
   exit "$rc"
 fi
+mark_done
 echo "join.sh: ${NODE_NAME} joined the cluster"

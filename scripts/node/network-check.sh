@@ -329,8 +329,13 @@ plan_service_requests() {
   for entry in $SERVICES; do
     split_entry "$entry"
     fqdn="$E_NAME.$E_NS.svc.$CLUSTER_DOMAIN"
+    # dig never applies the search list (that takes +search), so the plain name is already absolute.
     request "$SERVICE_CLIENT" "dns/$entry" dig "$fqdn"
-    request "$SERVICE_CLIENT" "tcp/$entry" connect "$fqdn:$E_PORT"
+    # agnhost connect resolves the name before its --timeout dial starts, through the pod's
+    # resolv.conf: with ndots:5 this name would first be tried under each search domain, every
+    # try waiting out the resolver timeout when cluster DNS is down. The trailing dot makes it
+    # absolute: one lookup. (The document's fqdn field stays without the dot.)
+    request "$SERVICE_CLIENT" "tcp/$entry" connect "$fqdn.:$E_PORT"
   done
 }
 

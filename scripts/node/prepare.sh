@@ -24,6 +24,8 @@ SOURCES_LIST=/etc/apt/sources.list.d/kubernetes.list
 DOCKER_KEYRING=/etc/apt/keyrings/docker.asc
 DOCKER_SOURCES_LIST=/etc/apt/sources.list.d/docker.list
 K8S_PACKAGES=(kubelet kubeadm kubectl)
+SYSCTL_FILE=/etc/sysctl.d/99-kubernetes.conf
+SYSCTLS=(net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.ip_forward)
 APT_ATTEMPTS=10
 APT_RETRY_SECONDS=15
 export DEBIAN_FRONTEND=noninteractive
@@ -70,34 +72,51 @@ write_file() {
   FILE_CHANGED=1
 }
 
-# apt-get with bounded retries while another apt/dpkg (cloud-init, unattended-upgrades) holds
+# `package_manager WHAT CMD...` runs CMD (an apt-get or apt-mark, which both end up taking the
+# dpkg lock) with bounded retries while another apt/dpkg (cloud-init, unattended-upgrades) holds
 # the lock, and one repair when an earlier run was killed mid-install; any other failure stops
-# the script with apt-get's exit code.
-apt_get() {
-  local attempt out rc
+# the script with CMD's exit code. WHAT names CMD in the log.
+package_manager() {
+  local what="$1" attempt out rc
+  shift
   out="$(mktemp)"
   for ((attempt = 1; ; attempt++)); do
     rc=0
-    apt-get "${APT_OPTIONS[@]}" "$@" </dev/null >"$out" 2>&1 || rc=$?
+    "$@" </dev/null >"$out" 2>&1 || rc=$?
     if [ "$rc" -eq 0 ]; then
       rm -f "$out"
       return 0
     fi
-    if ((attempt < APT_ATTEMPTS)) && grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$out"; then
-      log "apt-get $1: package manager busy (attempt ${attempt}/${APT_ATTEMPTS}); retrying in ${APT_RETRY_SECONDS}s"
+    # apt's own lock messages, and dpkg's (apt-mark hold runs dpkg --set-selections).
+    if ((attempt < APT_ATTEMPTS)) && grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock|locked by another process' "$out"; then
+      log "${what}: package manager busy (attempt ${attempt}/${APT_ATTEMPTS}); retrying in ${APT_RETRY_SECONDS}s"
       sleep "$APT_RETRY_SECONDS"
       continue
     fi
     if ((attempt < APT_ATTEMPTS)) && grep -q "dpkg was interrupted" "$out"; then
-      log "apt-get $1: an earlier dpkg run was interrupted; running dpkg --configure -a"
+      log "${what}: an earlier dpkg run was interrupted; running dpkg --configure -a"
       timeout 600 dpkg --configure -a </dev/null >&2
       continue
     fi
     tail -n 20 "$out" >&2
     rm -f "$out"
-    log "apt-get $* failed (exit ${rc})"
+    log "${what} failed (exit ${rc}): $*"
     return "$rc"
   done
+}
+
+apt_get() { package_manager "apt-get $1" apt-get "${APT_OPTIONS[@]}" "$@"; }
+
+# Holds packages so an unrelated `apt upgrade` never moves them. Packages already held are left
+# alone, so a re-run does not touch the dpkg lock at all.
+hold_packages() {
+  local held pkg missing=()
+  held="$(apt-mark showhold)"
+  for pkg in "$@"; do
+    grep -qxF -- "$pkg" <<<"$held" || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  package_manager "apt-mark hold" apt-mark hold "${missing[@]}"
 }
 
 apt_update_once() {
@@ -172,6 +191,35 @@ set_hostname() {
     step "setting the hostname to $NODE_NAME (was $current)"
     hostnamectl set-hostname "$NODE_NAME"
   fi
+  hosts_entry
+}
+
+# The node name must resolve locally: otherwise every sudo prints "unable to resolve host" and
+# waits on DNS first. The Debian/Ubuntu convention is a 127.0.1.1 line in /etc/hosts: the first
+# such line is made to name the node (kept as it is when it already lists the name among its
+# names), or one is appended. Only that line changes; the rest of the file is the machine's own,
+# and it is written in place, as the file may be a bind mount.
+hosts_entry() {
+  local hosts="$ROOT/etc/hosts" input updated
+  input="$hosts"
+  [ -f "$input" ] || input=/dev/null
+  updated="$(mktemp)"
+  awk -v name="$NODE_NAME" '
+    $1 == "127.0.1.1" && !seen {
+      seen = 1
+      for (i = 2; i <= NF && $i !~ /^#/; i++) if ($i == name) { print; next }
+      print "127.0.1.1 " name
+      next
+    }
+    { print }
+    END { if (!seen) print "127.0.1.1 " name }' "$input" >"$updated"
+  if cmp -s "$updated" "$hosts"; then
+    rm -f "$updated"
+    return 0
+  fi
+  log "pointing 127.0.1.1 at $NODE_NAME in /etc/hosts"
+  cat "$updated" >"$hosts"
+  rm -f "$updated"
 }
 
 disable_swap() {
@@ -198,13 +246,31 @@ kernel_setup() {
   modprobe overlay
   modprobe br_netfilter
   step "applying the Kubernetes sysctls"
-  write_file "$ROOT/etc/sysctl.d/99-kubernetes.conf" 0644 <<'EOF'
+  write_file "$ROOT$SYSCTL_FILE" 0644 <<'EOF'
 # Written by kubelab: pod traffic crosses Linux bridges and must be forwarded and seen by iptables.
 net.bridge.bridge-nf-call-iptables = 1
 net.bridge.bridge-nf-call-ip6tables = 1
 net.ipv4.ip_forward = 1
 EOF
-  sysctl --system >/dev/null
+  # Only kubelab's file: `sysctl --system` re-applies every sysctl.d file and fails when any of
+  # them (none of kubelab's business) has a key this kernel lacks. It is applied when it changed,
+  # or when its values are not in effect (a later file or a module reload can undo them).
+  if [ "$FILE_CHANGED" -eq 1 ] || ! sysctls_in_effect; then
+    sysctl -p "$ROOT$SYSCTL_FILE" >/dev/null
+  fi
+  sysctls_in_effect || die "still not 1 after 'sysctl -p ${SYSCTL_FILE}': ${NOT_IN_EFFECT}"
+}
+
+# Whether the three sysctls read 1 now; NOT_IN_EFFECT lists those that do not, with their values.
+NOT_IN_EFFECT=""
+sysctls_in_effect() {
+  local key value
+  NOT_IN_EFFECT=""
+  for key in "${SYSCTLS[@]}"; do
+    value="$(cat "$ROOT/proc/sys/${key//.//}" 2>/dev/null || true)"
+    [ "$value" = 1 ] || NOT_IN_EFFECT="${NOT_IN_EFFECT:+$NOT_IN_EFFECT, }${key} = ${value:-(missing)}"
+  done
+  [ -z "$NOT_IN_EFFECT" ]
 }
 
 install_base_packages() {
@@ -332,7 +398,7 @@ install_kubernetes_packages() {
     apt_get install -y --allow-change-held-packages --allow-downgrades "${pins[@]}"
   fi
   # Held so an unrelated `apt upgrade` never moves the cluster to another version.
-  apt-mark hold "${K8S_PACKAGES[@]}" >/dev/null
+  hold_packages "${K8S_PACKAGES[@]}"
 }
 
 # Which containerd package: one already installed is kept (switching runtimes under a running
@@ -460,7 +526,7 @@ configure_containerd() {
 hold_containerd() {
   needs_containerd_2 || return 0
   [ -n "$(installed_version containerd.io)" ] || return 0
-  apt-mark hold containerd.io >/dev/null
+  hold_packages containerd.io
 }
 
 configure_kubelet() {

@@ -26,16 +26,54 @@ fi
 log "removing /etc/cni/net.d/* and /var/lib/cni"
 rm -rf "$ROOT"/etc/cni/net.d/* "$ROOT/var/lib/cni" || warn "could not remove the CNI state"
 
+# Only Kubernetes' and the pod network's own chains, and the rules elsewhere that jump into them,
+# are removed; default policies stay as they are. Flushing whole tables would also delete the
+# host's own firewall (ufw, firewalld, Docker): with ufw's INPUT policy DROP and its accept rules
+# gone, every SSH packet is dropped, this session's included, so the destroy hangs and the machine
+# is unreachable. Setting the policies to ACCEPT first would avoid that lockout, but would still
+# leave the machine without the firewall it had before kubelab. kube-proxy and kubelet own KUBE-*,
+# Cilium CILIUM*/OLD_CILIUM*, Calico cali-*, Flannel FLANNEL*.
+KUBE_CHAINS='^(KUBE-|CILIUM|OLD_CILIUM|cali-|FLANNEL)'
+
+# stdin: `iptables-save -t TABLE`. stdout: iptables-restore --noflush input that deletes the jumps
+# (-j/-g) into those chains from every other chain, then flushes and deletes the chains (flushing
+# all of them first also drops their references to each other); nothing when there is none.
+# The rules are copied from iptables-save's own text, so quoted comments survive unchanged.
+kube_chain_removal() {
+  awk -v re="$KUBE_CHAINS" '
+    /^\*/ { table = $0; next }
+    /^:/ { name = substr($1, 2); if (name ~ re) chains[++n] = name; next }
+    /^-A / {
+      if ($2 ~ re) next
+      for (i = 3; i < NF; i++) {
+        if (($i == "-j" || $i == "-g") && $(i + 1) ~ re) { sub(/^-A /, "-D "); jumps[++m] = $0; break }
+      }
+    }
+    END {
+      if (n == 0 && m == 0) exit
+      print table
+      for (i = 1; i <= m; i++) print jumps[i]
+      for (i = 1; i <= n; i++) print "-F " chains[i]
+      for (i = 1; i <= n; i++) print "-X " chains[i]
+      print "COMMIT"
+    }'
+}
+
 for tool in iptables ip6tables; do
-  if ! has "$tool"; then
-    warn "$tool is not installed; skipping"
+  if ! has "$tool-save" || ! has "$tool-restore"; then
+    warn "$tool-save/$tool-restore are not installed; skipping the $tool cleanup"
     continue
   fi
-  for table in filter nat mangle; do
-    { "$tool" -t "$table" -F && "$tool" -t "$table" -X; } || warn "flushing $tool table $table failed"
+  for table in filter nat mangle raw; do
+    # A table the kernel does not have holds no Kubernetes chain either.
+    saved="$("$tool-save" -t "$table" 2>/dev/null)" || continue
+    removal="$(kube_chain_removal <<<"$saved")" || { warn "could not list the Kubernetes chains of $tool table $table"; continue; }
+    [ -n "$removal" ] || continue
+    # One restore per table: it applies all of it or none of it.
+    "$tool-restore" --noflush <<<"$removal" >&2 || warn "removing the Kubernetes chains from $tool table $table failed"
   done
+  log "removed the Kubernetes and pod network chains from $tool"
 done
-log "flushed iptables filter, nat and mangle"
 
 if has ipvsadm; then
   ipvsadm --clear || warn "ipvsadm --clear failed"
@@ -50,6 +88,11 @@ if has ip; then
   done
 fi
 
+# The init/join markers live here; without them the next init/join runs kubeadm again.
 rm -rf "$ROOT/etc/kubernetes/kubelab" || warn "could not remove /etc/kubernetes/kubelab"
+# kubeadm's logs hold the bootstrap token and certificate key, and their success line is what
+# init.sh and join.sh take as "kubeadm finished" when a node has no marker: a reset node must
+# not look finished.
+rm -f "$ROOT/var/log/kubelab-init.log" "$ROOT/var/log/kubelab-join.log" || warn "could not remove kubelab's kubeadm logs"
 log "node reset"
 exit 0

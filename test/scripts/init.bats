@@ -14,6 +14,15 @@ setup() {
   source "$BATS_TEST_DIRNAME/node-stubs.sh"
   sandbox_setup
   CONFIG="$FAKE_ROOT/etc/kubernetes/kubelab/kubeadm-init.yaml"
+  DONE="$FAKE_ROOT/etc/kubernetes/kubelab/init.done"
+  LOG="$FAKE_ROOT/var/log/kubelab-init.log"
+  ADMIN_CONF="$FAKE_ROOT/etc/kubernetes/admin.conf"
+}
+
+# What a node looks like after a kubeadm init: admin.conf, plus the log of the run that made it.
+admin_conf() {
+  mkdir -p "$FAKE_ROOT/etc/kubernetes" "$FAKE_ROOT/var/log"
+  echo "apiVersion: v1" >"$ADMIN_CONF"
 }
 
 init() {
@@ -35,8 +44,105 @@ init() {
   [ "$status" -eq 0 ] || fail "$stderr"
   [ "$output" = "init.sh: kubeadm init succeeded on cp-1" ] || fail "stdout: $output"
   [[ "$output$stderr" != *"$TEST_TOKEN"* && "$output$stderr" != *"$TEST_CERT_KEY"* ]] || fail "secret printed"
-  grep -q -- "--token $TEST_TOKEN" "$FAKE_ROOT/var/log/kubelab-init.log"
-  [ "$(stat -c %a "$FAKE_ROOT/var/log/kubelab-init.log")" = 600 ]
+  grep -q -- "--token $TEST_TOKEN" "$LOG"
+  [ "$(stat -c %a "$LOG")" = 600 ]
+}
+
+@test "kubeadm's stderr goes to the log too, and the marker is written once init succeeded" {
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [[ "$stderr" != *"checks.go"* ]] || fail "kubeadm's stderr reached the channel: $stderr"
+  grep -q "checks.go:846] detected that the sandbox image" "$LOG" || fail "$(cat "$LOG")"
+  [ -f "$DONE" ] || fail "no marker after a successful init"
+}
+
+@test "admin.conf left by an init that was cut off is reset, then init runs again and is marked" {
+  admin_conf
+  printf '%s\n' "[kubeconfig] Writing \"admin.conf\" kubeconfig file" "[etcd] Creating static Pod manifest" >"$LOG"
+  init
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  [[ "$stderr" == *"admin.conf is left from a kubeadm init that did not finish; resetting the partial control plane"* ]] || fail "$stderr"
+  reset="$(call_line "kubeadm reset -f")"
+  run_init="$(call_line "kubeadm init --config $CONFIG --upload-certs")"
+  [ -n "$reset" ] && [ -n "$run_init" ] && [ "$reset" -lt "$run_init" ] || fail "$(cat "$CALLS")"
+  [ "$(grep -c "^kubeadm reset -f$" "$CALLS")" -eq 1 ] || fail "$(cat "$CALLS")"
+  [ -f "$DONE" ]
+  [ "$output" = "init.sh: kubeadm init succeeded on cp-1" ] || fail "stdout: $output"
+}
+
+@test "admin.conf initialised by a kubelab without markers is kept: marked, and nothing runs" {
+  admin_conf
+  printf '%s\n' "[addons] Applied essential addon: CoreDNS" "" "Your Kubernetes control-plane has initialized successfully!" \
+    "  kubeadm join 192.168.56.10:6443 --token $TEST_TOKEN" >"$LOG"
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = "init.sh: cp-1 already initialised" ] || fail "stdout: $output"
+  [ -f "$DONE" ]
+  ! called_like "^(kubeadm|kubectl) " || fail "unexpected call: $(cat "$CALLS")"
+  [ ! -e "$CONFIG" ] || fail "config written although init was skipped"
+}
+
+@test "admin.conf without any log: kept when its API server and CoreDNS answer, reset when they do not within the bound" {
+  admin_conf
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = "init.sh: cp-1 already initialised" ] || fail "stdout: $output"
+  called "kubectl --kubeconfig $ADMIN_CONF --request-timeout=8s get --raw=/readyz" || fail "$(cat "$CALLS")"
+  called "kubectl --kubeconfig $ADMIN_CONF --request-timeout=8s -n kube-system get deployment coredns -o name" || fail "$(cat "$CALLS")"
+  ! called_like "^kubeadm " || fail "unexpected call: $(cat "$CALLS")"
+  [ -f "$DONE" ]
+
+  rm -f "$DONE"
+  : >"$CALLS"
+  fail_stub kubectl 1
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep -c "^kubectl .*/readyz$" "$CALLS")" -eq 20 ] || fail "$(cat "$CALLS")"
+  [ "$(grep -c "^sleep 6$" "$CALLS")" -eq 19 ] || fail "$(cat "$CALLS")"
+  called "kubeadm reset -f" && called "kubeadm init --config $CONFIG --upload-certs" || fail "$(cat "$CALLS")"
+  [ -f "$DONE" ]
+}
+
+@test "an API server without CoreDNS means init stopped before its addons: reset and run again" {
+  admin_conf
+  fail_stub kubectl coredns 1
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(call_line "kubeadm reset -f")" -lt "$(call_line "kubeadm init --config $CONFIG --upload-certs")" ] || fail "$(cat "$CALLS")"
+}
+
+@test "a reset that fails stops before kubeadm init, and the node stays unmarked" {
+  admin_conf
+  echo "[kubeconfig] Writing admin.conf" >"$LOG"
+  fail_stub kubeadm reset 1
+  init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"kubeadm reset failed (see /var/log/kubelab-init.log on cp-1); run 'kubeadm reset -f' by hand"* ]] || fail "$stderr"
+  ! called_like "^kubeadm init " || fail "unexpected call: $(cat "$CALLS")"
+  [ ! -e "$DONE" ]
+}
+
+@test "a marker without admin.conf (reset by hand) does not skip init" {
+  mkdir -p "$(dirname "$DONE")"
+  echo "kubeadm init finished" >"$DONE"
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "kubeadm init --config $CONFIG --upload-certs" || fail "$(cat "$CALLS")"
+  ! called "kubeadm reset -f" || fail "$(cat "$CALLS")"
+}
+
+@test "with the SSH channel gone, init still finishes and is marked; a failed one is still reset" {
+  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true KUBEADM_CONFIG="$CONFIG_TEXT"
+  called "kubeadm init --config $CONFIG --upload-certs" || fail "$(cat "$CALLS")"
+  [ -f "$DONE" ] || fail "no marker"
+  grep -qF "Your Kubernetes control-plane has initialized successfully" "$LOG"
+
+  rm -rf "$FAKE_ROOT/etc/kubernetes"
+  : >"$CALLS"
+  fail_stub kubeadm --upload-certs 5
+  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true KUBEADM_CONFIG="$CONFIG_TEXT"
+  [ "$(call_line "kubeadm init --config $CONFIG --upload-certs")" -lt "$(call_line "kubeadm reset -f")" ] || fail "$(cat "$CALLS")"
+  [ ! -e "$DONE" ]
 }
 
 @test "a single control plane is initialised without --upload-certs" {
@@ -45,13 +151,16 @@ init() {
   called "kubeadm init --config $CONFIG" || fail "$(cat "$CALLS")"
 }
 
-@test "init is skipped when /etc/kubernetes/admin.conf exists" {
-  mkdir -p "$FAKE_ROOT/etc/kubernetes"
-  echo "apiVersion: v1" >"$FAKE_ROOT/etc/kubernetes/admin.conf"
+@test "init is skipped when admin.conf and kubelab's init marker exist" {
   init
   [ "$status" -eq 0 ] || fail "$stderr"
+  : >"$CALLS"
+  rm "$CONFIG"
+  init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = "init.sh: cp-1 already initialised" ] || fail "stdout: $output"
   [[ "$stderr" == *"already initialised"* ]] || fail "$stderr"
-  ! called_like "^kubeadm " || fail "unexpected call: $(cat "$CALLS")"
+  ! called_like "^(kubeadm|kubectl) " || fail "unexpected call: $(cat "$CALLS")"
   [ ! -e "$CONFIG" ] || fail "config written although init was skipped"
 }
 
@@ -60,6 +169,8 @@ init() {
   init
   [ "$status" -eq 3 ]
   [[ "$stderr" == *"kubeadm rejected the rendered configuration (exit 3)"* ]] || fail "$stderr"
+  # kubeadm's own words come from the log.
+  [[ "$stderr" == *"kubeadm validate: stubbed failure"* ]] || fail "$stderr"
   ! called_like "^kubeadm init " || fail "unexpected call: $(cat "$CALLS")"
 }
 
@@ -70,6 +181,7 @@ init() {
   [[ "$stderr" == *"kubeadm init failed (exit 5)"* ]] || fail "$stderr"
   called "kubeadm reset -f" || fail "$(cat "$CALLS")"
   [ -z "$output" ]
+  [ ! -e "$DONE" ] || fail "a failed init was marked"
 }
 
 @test "UPLOAD_CERTS accepts only true or false" {

@@ -156,7 +156,18 @@ query() {
   [ "$(query 'o.services[0].resolved.join(",") + " " + o.services[0].connected + " " + o.services[0].clusterIp')" = \
     "10.96.10.10 true 10.96.10.10" ]
   [ "$(query 'o.services[1].resolved.length + " " + o.services[1].connected')" = "0 false" ]
-  [[ "$(query 'o.services[1].error')" == *"lookup db.vote.svc.cluster.local on 10.96.0.10:53: no such host"* ]]
+  [[ "$(query 'o.services[1].error')" == *"lookup db.vote.svc.cluster.local. on 10.96.0.10:53: no such host"* ]]
+}
+
+@test "connects to each Service by its absolute name; the document names it without the dot" {
+  collect
+  [ "$status" -eq 0 ]
+  # A relative name would go through the pod's search list (ndots:5) before the dial's own timeout.
+  grep -q ' connect redis\.vote\.svc\.cluster\.local\.:6379 ' "$STATE/calls"
+  grep -q ' connect db\.vote\.svc\.cluster\.local\.:5432$' "$STATE/calls"
+  grep -q ' dig redis\.vote\.svc\.cluster\.local connect ' "$STATE/calls"
+  [ "$(query 'o.services.map(s => s.fqdn + ":" + s.port).join(" ")')" = \
+    "redis.vote.svc.cluster.local:6379 db.vote.svc.cluster.local:5432" ]
 }
 
 @test "asks every node address for each NodePort, from another node's hostNetwork probe" {
@@ -176,7 +187,7 @@ query() {
   [ "$(grep -c '^exec ' "$STATE/calls")" -eq 6 ]
   [ "$(grep '^exec ' "$STATE/calls" | cut -d' ' -f4 | sort -u | tr '\n' ' ')" = \
     "host-cp-1 host-worker-1 host-worker-2 pod-cp-1 pod-worker-1 pod-worker-2 " ]
-  grep -q '^exec -n kubelab-netcheck pod-cp-1 -- sh -c .* dig redis.vote.svc.cluster.local connect redis.vote.svc.cluster.local:6379 ' "$STATE/calls"
+  grep -q '^exec -n kubelab-netcheck pod-cp-1 -- sh -c .* dig redis.vote.svc.cluster.local connect redis.vote.svc.cluster.local.:6379 ' "$STATE/calls"
   [ "$(query 'o.podToPod.length + o.nodeToPod.length + o.services.length + o.nodePorts[0].answers.length')" = 20 ]
 }
 

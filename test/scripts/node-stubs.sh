@@ -69,6 +69,22 @@ called() { grep -qxF -- "$1" "$CALLS"; }
 called_like() { grep -qE -- "$1" "$CALLS"; }
 call_line() { grep -nxF -- "$1" "$CALLS" | head -n 1 | cut -d: -f1; }
 
+# run_dead_channel SCRIPT [VAR=value...]: like run_node, but stdout and stderr are a pipe nobody
+# reads any more, as after the SSH session dropped: a write there raises SIGPIPE (default action:
+# die), or fails with EPIPE where the script ignores SIGPIPE. Only files and $CALLS tell what it did.
+run_dead_channel() {
+  local script="$1"
+  shift
+  # The writer loop ends once `true` has exited, so the script starts with no reader left.
+  {
+    trap '' PIPE
+    while echo probe 2>/dev/null; do :; done
+    exec env --default-signal=PIPE -i PATH="$STUB_BIN" HOME="$SANDBOX" TMPDIR="$SANDBOX/tmp" \
+      KUBELAB_ROOT="$FAKE_ROOT" STUB_STATE="$STUB_STATE" "$@" \
+      "$STUB_BIN/bash" -c "$(cat "$NODE_SCRIPTS/$script.sh")" "$script.sh" 2>&1
+  } | true
+}
+
 # Fails the test with a message (plain bats has no assertion helpers).
 fail() {
   echo "$*" >&2
@@ -77,8 +93,46 @@ fail() {
 
 default_stubs() {
   local cmd
-  for cmd in modprobe sysctl swapoff hostnamectl apt-mark cloud-init sleep iptables ip6tables ipvsadm kubectl; do
+  for cmd in modprobe swapoff hostnamectl cloud-init sleep iptables ip6tables ipvsadm kubectl; do
     stub "$cmd"
+  done
+  # `sysctl -p FILE` sets FILE's keys under the fake /proc/sys, where prepare.sh reads them back.
+  stub sysctl '
+if [ "${1:-}" = -p ]; then
+  while IFS="=" read -r key value; do
+    key="${key// /}" value="${value// /}"
+    case "$key" in "" | "#"* | ";"*) continue ;; esac
+    mkdir -p "$(dirname "$KUBELAB_ROOT/proc/sys/${key//.//}")"
+    echo "$value" >"$KUBELAB_ROOT/proc/sys/${key//.//}"
+  done <"$2"
+fi'
+  # Holds live in "held"; "apt-mark-lock-failures" holds how many holds fail first the way dpkg
+  # --set-selections does while unattended-upgrades holds the lock.
+  stub apt-mark '
+case "$1" in
+  showhold) cat "$STUB_STATE/held" 2>/dev/null || true ;;
+  hold)
+    if [ -s "$STUB_STATE/apt-mark-lock-failures" ] && [ "$(cat "$STUB_STATE/apt-mark-lock-failures")" -gt 0 ]; then
+      echo $(($(cat "$STUB_STATE/apt-mark-lock-failures") - 1)) >"$STUB_STATE/apt-mark-lock-failures"
+      echo "dpkg: error: dpkg frontend lock was locked by another process with pid 4242" >&2
+      echo "E: Executing dpkg failed. Are you root?" >&2
+      exit 100
+    fi
+    shift
+    for pkg in "$@"; do
+      grep -qxF "$pkg" "$STUB_STATE/held" 2>/dev/null || echo "$pkg" >>"$STUB_STATE/held"
+      echo "$pkg set on hold."
+    done ;;
+esac'
+  # iptables-save -t TABLE prints "<tool>-save.TABLE" when a test writes one; iptables-restore
+  # appends its input to "<tool>-restore.in".
+  local tool
+  for tool in iptables ip6tables; do
+    stub "$tool-save" '
+table=filter
+while [ "$#" -gt 0 ]; do if [ "$1" = -t ]; then table="$2"; fi; shift; done
+if [ -f "$STUB_STATE/'"$tool"'-save.$table" ]; then cat "$STUB_STATE/'"$tool"'-save.$table"; fi'
+    stub "$tool-restore" 'cat >>"$STUB_STATE/'"$tool"'-restore.in"'
   done
   stub dpkg 'if [ "${1:-}" = --print-architecture ]; then echo amd64; fi'
   stub ip 'if [ "${1:-}" = link ] && [ "${2:-}" = show ]; then grep -qxF "$3" "$STUB_STATE/links" 2>/dev/null; fi'
@@ -189,6 +243,8 @@ case "$1 ${2:-}" in
   "config images") echo "registry.k8s.io/kube-apiserver:v1.36.4"; echo "registry.k8s.io/pause:3.10.1"; echo "registry.k8s.io/etcd:3.6.5-0" ;;
   "config validate") echo "ok" ;;
   "init --config")
+    mkdir -p "$KUBELAB_ROOT/etc/kubernetes" && echo "apiVersion: v1" >"$KUBELAB_ROOT/etc/kubernetes/admin.conf"
+    echo "W1126 10:00:00.000000    4242 checks.go:846] detected that the sandbox image of the container runtime is inconsistent" >&2
     echo "Your Kubernetes control-plane has initialized successfully!"
     echo "  kubeadm join 192.168.56.10:6443 --token '"$TEST_TOKEN"' --discovery-token-ca-cert-hash sha256:'"$TEST_CA_HASH"'"
     echo "  --control-plane --certificate-key '"$TEST_CERT_KEY"'" ;;
@@ -196,15 +252,19 @@ case "$1 ${2:-}" in
   "token create") echo "W1126 using a fresh token '"$TEST_TOKEN"' for discovery" >&2; echo "'"$TEST_TOKEN"'" ;;
   "certs certificate-key") echo "'"$TEST_CERT_KEY"'" ;;
   "join --config")
+    mkdir -p "$KUBELAB_ROOT/etc/kubernetes" && echo "apiVersion: v1" >"$KUBELAB_ROOT/etc/kubernetes/kubelet.conf"
     cp "$3" "$STUB_STATE/join-config-seen"
     stat -c %a "$3" >"$STUB_STATE/join-config-mode"
-    echo "This node has joined the cluster" ;;
-  "reset -f") echo "[reset] Deleted contents of the etcd data directory" ;;
+    echo "[preflight] WARNING: Couldn'"'"'t create the interface used for talking to the container runtime" >&2
+    echo "This node has joined the cluster:" ;;
+  "reset -f")
+    rm -rf "$KUBELAB_ROOT"/etc/kubernetes/*.conf "$KUBELAB_ROOT/etc/kubernetes/manifests"
+    echo "[reset] Deleted contents of the etcd data directory" ;;
 esac'
 }
 
 # A node as the scripts find it: Ubuntu 24.04 on cgroup v2, with a swap line in fstab and a
-# cloud-image hostname.
+# cloud-image hostname (in /etc/hosts too), not forwarding IPv4 yet.
 fake_node() {
   local id="${1:-ubuntu}" version="${2:-24.04}" codename
   case "$version" in 22.04) codename=jammy ;; 24.04) codename=noble ;; 12) codename=bookworm ;; 13) codename=trixie ;; *) codename="" ;; esac
@@ -213,6 +273,11 @@ fake_node() {
   printf '%s\n' "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1" "/swap.img none swap sw 0 0" \
     >"$FAKE_ROOT/etc/fstab"
   echo "ubuntu-vm" >"$FAKE_ROOT/proc/sys/kernel/hostname"
+  printf '%s\n' "127.0.0.1 localhost" "127.0.1.1 ubuntu-vm" "" "# The following lines are desirable for IPv6 capable hosts" \
+    "::1 ip6-localhost ip6-loopback" "ff02::1 ip6-allnodes" "ff02::2 ip6-allrouters" >"$FAKE_ROOT/etc/hosts"
+  # A fresh machine does not forward; the bridge keys appear with br_netfilter.
+  mkdir -p "$FAKE_ROOT/proc/sys/net/ipv4"
+  echo 0 >"$FAKE_ROOT/proc/sys/net/ipv4/ip_forward"
   mkdir -p "$FAKE_ROOT/sys/fs/cgroup"
   echo "cpuset cpu io memory hugetlb pids rdma misc" >"$FAKE_ROOT/sys/fs/cgroup/cgroup.controllers"
 }

@@ -45,7 +45,7 @@ toml_table() {
   called "swapoff -a"
   called "modprobe overlay"
   called "modprobe br_netfilter"
-  called "sysctl --system"
+  called "sysctl -p $FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf" || fail "$(cat "$CALLS")"
   called "systemctl restart containerd"
   called "systemctl enable kubelet"
   [ "$(cat "$FAKE_ROOT/etc/modules-load.d/k8s.conf")" = "$(printf 'overlay\nbr_netfilter')" ]
@@ -75,7 +75,8 @@ toml_table() {
   [ "$output" = "KUBEADM_VERSION=v1.36.4" ]
   [ "$(tree_state)" = "$before" ] || fail "files changed: $(diff <(echo "$before") <(tree_state))"
   ! called_like "^apt-get " || fail "apt-get ran again: $(cat "$CALLS")"
-  ! called_like "^(curl|gpg|hostnamectl) " || fail "$(cat "$CALLS")"
+  ! called_like "^(curl|gpg|hostnamectl|sysctl) " || fail "$(cat "$CALLS")"
+  ! called_like "^apt-mark hold" || fail "held packages were held again: $(cat "$CALLS")"
   ! called_like "^systemctl (restart|enable|start) " || fail "$(cat "$CALLS")"
 }
 
@@ -382,6 +383,89 @@ EOF
   [ "$status" -eq 100 ]
   ! called_like "^sleep " || fail "unexpected call: $(cat "$CALLS")"
   [[ "$stderr" == *"FAILED while installing ca-certificates curl gpg (exit 100)"* ]] || fail "$stderr"
+}
+
+@test "apt-mark hold is retried like apt-get while dpkg is locked, and skipped once everything is held" {
+  echo 2 >"$STUB_STATE/apt-mark-lock-failures"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep -c "^apt-mark hold kubelet kubeadm kubectl$" "$CALLS")" -eq 3 ] || fail "$(cat "$CALLS")"
+  [ "$(grep -c '^sleep ' "$CALLS")" -eq 2 ] || fail "$(cat "$CALLS")"
+  [[ "$stderr" == *"apt-mark hold: package manager busy (attempt 1/10)"* ]] || fail "$stderr"
+  [ "$(sort "$STUB_STATE/held" | tr '\n' ' ')" = "containerd.io kubeadm kubectl kubelet " ]
+  # Only what is not held yet is held.
+  grep -vx kubectl "$STUB_STATE/held" >"$STUB_STATE/held.new" && mv "$STUB_STATE/held.new" "$STUB_STATE/held"
+  : >"$CALLS"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep "^apt-mark hold" "$CALLS")" = "apt-mark hold kubectl" ] || fail "$(cat "$CALLS")"
+}
+
+@test "a dpkg lock that outlasts every apt-mark hold attempt stops prepare with its exit code" {
+  echo 100 >"$STUB_STATE/apt-mark-lock-failures"
+  prepare
+  [ "$status" -eq 100 ]
+  [ "$(grep -c "^apt-mark hold " "$CALLS")" -eq 10 ] || fail "$(cat "$CALLS")"
+  [[ "$stderr" == *"dpkg frontend lock was locked by another process"* ]] || fail "$stderr"
+  [[ "$stderr" == *"FAILED while installing kubelet=1.36.4-1.1"* ]] || fail "$stderr"
+  [ -z "$output" ]
+}
+
+@test "only kubelab's sysctl file is applied, and only when it changed or its values are not in effect" {
+  # An unrelated sysctl.d file with a key this kernel lacks makes `sysctl --system` fail.
+  fail_stub sysctl --system 255
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(grep '^sysctl ' "$CALLS")" = "sysctl -p $FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf" ] || fail "$(cat "$CALLS")"
+  [ "$(cat "$FAKE_ROOT/proc/sys/net/ipv4/ip_forward")" = 1 ]
+  # Unchanged file, values in effect: nothing to apply.
+  : >"$CALLS"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "^sysctl " || fail "$(cat "$CALLS")"
+  # Unchanged file, but something set ip_forward back to 0: applied again.
+  echo 0 >"$FAKE_ROOT/proc/sys/net/ipv4/ip_forward"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "sysctl -p $FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf" || fail "$(cat "$CALLS")"
+  [ "$(cat "$FAKE_ROOT/proc/sys/net/ipv4/ip_forward")" = 1 ]
+}
+
+@test "sysctls that do not take effect stop prepare and are named" {
+  stub sysctl
+  prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: still not 1 after 'sysctl -p /etc/sysctl.d/99-kubernetes.conf': net.bridge.bridge-nf-call-iptables = (missing), net.bridge.bridge-nf-call-ip6tables = (missing), net.ipv4.ip_forward = 0"* ]] ||
+    fail "$stderr"
+  ! called_like "^apt-get " || fail "continued after the failure: $(cat "$CALLS")"
+  [ -z "$output" ]
+}
+
+@test "/etc/hosts gets 127.0.1.1 for the node name in place of the old one, the rest of the file kept" {
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/hosts")" = "$(printf '%s\n' "127.0.0.1 localhost" "127.0.1.1 cp-1" "" \
+    "# The following lines are desirable for IPv6 capable hosts" "::1 ip6-localhost ip6-loopback" \
+    "ff02::1 ip6-allnodes" "ff02::2 ip6-allrouters")" ] || fail "$(cat "$FAKE_ROOT/etc/hosts")"
+}
+
+@test "/etc/hosts without a 127.0.1.1 line gets one appended; one that names the node is left alone" {
+  printf '%s\n' "127.0.0.1 localhost" "::1 ip6-localhost ip6-loopback" >"$FAKE_ROOT/etc/hosts"
+  echo cp-1 >"$FAKE_ROOT/proc/sys/kernel/hostname"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/hosts")" = "$(printf '%s\n' "127.0.0.1 localhost" "::1 ip6-localhost ip6-loopback" "127.0.1.1 cp-1")" ] ||
+    fail "$(cat "$FAKE_ROOT/etc/hosts")"
+  printf '%s\n' "127.0.0.1 localhost" "127.0.1.1 cp-1.lab.example cp-1 # set by hand" >"$FAKE_ROOT/etc/hosts"
+  touch -d @1000000000 "$FAKE_ROOT/etc/hosts"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(stat -c %Y "$FAKE_ROOT/etc/hosts")" = 1000000000 ] || fail "rewritten: $(cat "$FAKE_ROOT/etc/hosts")"
+  # A name that appears only in the comment does not count.
+  printf '%s\n' "127.0.1.1 ubuntu-vm # was cp-1" >"$FAKE_ROOT/etc/hosts"
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$(cat "$FAKE_ROOT/etc/hosts")" = "127.0.1.1 cp-1" ] || fail "$(cat "$FAKE_ROOT/etc/hosts")"
 }
 
 @test "a failing step stops prepare with that step's exit code" {
