@@ -20,6 +20,7 @@ export interface RecordedResource {
   state: Record<string, unknown>;
   /** Name of the resource whose deletion takes this one with it (the `deletedWith` option). */
   deletedWith?: string;
+  deleteBeforeReplace: boolean;
 }
 
 export interface ProgramRun {
@@ -73,6 +74,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getProvider(): string;
   getDeletedwith(): string;
+  getDeletebeforereplace(): boolean;
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -126,6 +128,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
           custom: req.getCustom(),
           parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
           deletedWith: req.getDeletedwith() ? nameOfUrn(req.getDeletedwith()) : undefined,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
           dependsOn: (pendingDeps.get(`${req.getType()}::${req.getName()}`) ?? []).map(nameOfUrn).sort(),
           inputs: {},
           state: {},

@@ -110,7 +110,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         env: { NODE_NAME: first.name, UPLOAD_CERTS: String(controlPlanes.length > 1), KUBEADM_CONFIG: initConfig },
         deleteScript: { script: "reset" },
       },
-      { parent: this, dependsOn: [...prepares.values()] },
+      // Replacing the step must reset before init runs again, never after (which would undo it).
+      { parent: this, dependsOn: [...prepares.values()], deleteBeforeReplace: true },
     );
   }
 
@@ -158,7 +159,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         deleteScript: { script: "reset" },
       },
       // A later token rotation must not re-join (or reset) a node that is already in the cluster.
-      { parent: this, dependsOn, ignoreChanges: ["stdin"] },
+      { parent: this, dependsOn, ignoreChanges: ["stdin"], deleteBeforeReplace: true },
     );
     // Seen from a control plane: the Node object exists after the join; on removal it is drained
     // and deleted there before the node itself is reset (deletes run in reverse order).

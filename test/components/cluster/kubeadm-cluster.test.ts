@@ -76,3 +76,9 @@ test("the kubeconfig output is secret and points at the control-plane endpoint",
   assert.match(String(kubeconfig.value), /server: https:\/\/192\.168\.56\.100:6443/);
   assert.equal(run.run.outputs.controlPlaneEndpoint, "192.168.56.100:6443");
 });
+
+test("replacing init or a join resets the node first, never after the new run", async () => {
+  const run = await render({ values: staticValues(hosts(1, 1)) });
+  assert.equal(resource(run, "cluster-cp-1-init").deleteBeforeReplace, true);
+  assert.equal(resource(run, "cluster-worker-1-join").deleteBeforeReplace, true);
+});
