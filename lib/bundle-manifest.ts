@@ -22,14 +22,15 @@ const binary = z.strictObject({
 });
 
 /**
- * What an image is for. Control-plane images come from `kubeadm config images list`; `cni:<addon>`
- * images belong to a pod-network addon; `app:<tier>` to the sample app; `probe` is the network check's.
+ * What an image is for. Control-plane images come from `kubeadm config images list`;
+ * `cni:<addon>/<image>` images belong to a pod-network addon (e.g. `cni:flannel/flannel`,
+ * `cni:flannel/cni-plugin`); `app:<tier>` to the sample app; `probe` is the network check's agnhost.
  */
 export const imagePurpose = z
   .string()
   .regex(
-    /^(kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|etcd|coredns|pause|probe|kube-vip|cni:[a-z]+|app:[a-z]+)$/,
-    "must be a control-plane component, etcd, coredns, pause, probe, kube-vip, cni:<addon> or app:<tier>",
+    /^(kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|etcd|coredns|pause|probe|kube-vip|cni:[a-z]+\/[a-z0-9-]+|app:[a-z]+)$/,
+    "must be a control-plane component, etcd, coredns, pause, probe, kube-vip, cni:<addon>/<image> or app:<tier>",
   );
 
 /** An OCI image archive (`ctr images import` format) carrying exactly `ref`. */
