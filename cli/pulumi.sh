@@ -7,11 +7,11 @@ action="${1:?usage: pulumi.sh up|destroy|preview [pulumi args...]}"
 shift
 stack="${STACK:-lab}"
 
-if ! command -v pulumi >/dev/null 2>&1; then
-  echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (then re-run npm run ${action})." >&2
-  exit 127
-fi
+# Dependencies first: the program, the policy pack and the toolchain build all need them.
 [ -d node_modules ] || npm ci
+# shellcheck source=cli/pulumi-env.sh
+source cli/pulumi-env.sh
+use_pulumi "$action" || exit 127
 
 mkdir -p .pulumi-state
 export PULUMI_BACKEND_URL="file://${PWD}/.pulumi-state"
