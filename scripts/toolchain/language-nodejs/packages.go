@@ -83,7 +83,10 @@ func discoverPackages(dir string) ([]*pulumirpc.PackageDependency, error) {
 }
 
 type packageWalker struct {
-	visited map[string]bool // real paths already walked, so symlink cycles end
+	// visited holds the real paths already walked, so symlink cycles end. The key includes
+	// whether the walk was inside node_modules: a workspace package linked into node_modules
+	// is seen first at its own place (where it is not a dependency), then again as one.
+	visited map[string]bool
 	found   map[string]*pulumirpc.PackageDependency
 	errs    []error
 }
@@ -94,10 +97,11 @@ func (w *packageWalker) walk(dir string, inNodeModules bool) {
 		w.errs = append(w.errs, err)
 		return
 	}
-	if w.visited[real] {
+	key := fmt.Sprintf("%t %s", inNodeModules, real)
+	if w.visited[key] {
 		return
 	}
-	w.visited[real] = true
+	w.visited[key] = true
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		w.errs = append(w.errs, err)

@@ -61,9 +61,9 @@ func runEnv(base []string, req *pulumirpc.RunRequest, opts nodeOptions) ([]strin
 	return append(env, typescriptEnv(opts)...), nil
 }
 
-// configJSON writes each "namespace:name" key as "namespace:config:name". The SDK strips the
-// first ":config:" from every key it reads (runtime/config.js cleanKey), so this keeps a key
-// whose own name starts with "config:" intact, and older SDKs read only this form.
+// configJSON writes each "namespace:name" key in the older "namespace:config:name" form: every
+// SDK version reads it (3.x strips the ":config:" again in runtime/config.js cleanKey), while
+// SDKs before that cleanup read only this form. Secret keys are sent as the engine names them.
 func configJSON(cfg map[string]string) (string, error) {
 	out := make(map[string]string, len(cfg))
 	for k, v := range cfg {
