@@ -5,7 +5,16 @@ import * as path from "path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { parseCidr } from "../lib/cidr";
 import { parseNodePortRange } from "../policy/nodeports";
-import { NetworkPlan, ParseError, SourcedObject, checkObjects, formatJson, formatText, hasErrors } from "../policy";
+import {
+  NetworkPlan,
+  ParseError,
+  SourcedObject,
+  Violation,
+  checkObjects,
+  formatJson,
+  formatText,
+  hasErrors,
+} from "../policy";
 import { parseManifests } from "../policy/load";
 
 export interface CheckIo {
@@ -19,17 +28,25 @@ const SKIP_DIRS = new Set(["node_modules"]);
 
 class UsageError extends Error {}
 
-/** Files under `target`, folders walked recursively in name order (hidden folders and node_modules skipped). */
-export function manifestFiles(target: string): string[] {
-  const stat = fs.statSync(target);
-  if (!stat.isDirectory()) return [target];
-  return fs
-    .readdirSync(target, { withFileTypes: true })
+/**
+ * Files under `target`, folders walked recursively in name order (hidden folders and node_modules
+ * skipped). A folder that cannot be listed is handed to `unreadable` and the walk goes on.
+ */
+export function manifestFiles(target: string, unreadable: (dir: string, error: Error) => void = () => {}): string[] {
+  if (!fs.statSync(target).isDirectory()) return [target];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(target, { withFileTypes: true });
+  } catch (error) {
+    unreadable(target, error as Error);
+    return [];
+  }
+  return entries
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .flatMap((entry) => {
       const full = path.join(target, entry.name);
       if (entry.isDirectory())
-        return entry.name.startsWith(".") || SKIP_DIRS.has(entry.name) ? [] : manifestFiles(full);
+        return entry.name.startsWith(".") || SKIP_DIRS.has(entry.name) ? [] : manifestFiles(full, unreadable);
       return entry.isFile() && MANIFEST.test(entry.name) ? [full] : [];
     });
 }
@@ -74,18 +91,20 @@ function load(targets: string[], io: CheckIo): Loaded {
   const loaded: Loaded = { objects: [], errors: [], readable: 0 };
   for (const target of targets) {
     if (!fs.existsSync(path.resolve(io.cwd, target))) throw new UsageError(`${target}: no such file or folder`);
-    for (const file of manifestFiles(path.resolve(io.cwd, target))) {
-      // Paths print the way they were given: relative arguments stay relative to the working folder.
-      const shown = path.isAbsolute(target) ? file : path.relative(io.cwd, file) || file;
+    // Paths print the way they were given: relative arguments stay relative to the working folder.
+    const shown = (file: string) => (path.isAbsolute(target) ? file : path.relative(io.cwd, file) || file);
+    const unreadable = (file: string, error: Error) =>
+      loaded.errors.push({ file: shown(file), line: 1, message: `cannot read: ${error.message}` });
+    for (const file of manifestFiles(path.resolve(io.cwd, target), unreadable)) {
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");
       } catch (error) {
-        io.stderr(`${shown}: cannot read (${(error as Error).message})\n`);
+        unreadable(file, error as Error);
         continue;
       }
       loaded.readable++;
-      const parsed = parseManifests(text, shown);
+      const parsed = parseManifests(text, shown(file));
       loaded.objects.push(...parsed.objects);
       loaded.errors.push(...parsed.errors);
     }
@@ -103,15 +122,20 @@ function planOf(opts: Record<string, unknown>): NetworkPlan {
   return plan;
 }
 
+function formatReport(violations: Violation[], errors: ParseError[], format: string): string {
+  return format === "json" ? formatJson(violations, errors) : formatText(violations, errors);
+}
+
 function execute(cmd: Command, io: CheckIo): number {
   const opts = cmd.opts();
   const loaded = load(cmd.processedArgs[0] as string[], io);
   if (loaded.readable === 0 || (loaded.objects.length === 0 && loaded.errors.length === 0)) {
+    if (loaded.errors.length > 0) io.stdout(formatReport([], loaded.errors, opts.format));
     io.stderr(`nothing to check: no Kubernetes objects found in ${cmd.args.join(", ")}\n`);
     return 2;
   }
   const violations = checkObjects(loaded.objects, planOf(opts));
-  io.stdout(opts.format === "json" ? formatJson(violations, loaded.errors) : formatText(violations, loaded.errors));
+  io.stdout(formatReport(violations, loaded.errors, opts.format));
   return hasErrors(violations) || loaded.errors.length > 0 ? 1 : 0;
 }
 

@@ -18,7 +18,15 @@ export * from "./types";
 export function checkObjects(objects: SourcedObject[], plan?: NetworkPlan): Violation[] {
   const index = buildIndex(objects);
   const effectivePlan = plan ?? {};
-  const found = Object.values(OBJECT_RULES).flatMap((rule) => rule(objects, effectivePlan, index));
+  const found = Object.entries(OBJECT_RULES).flatMap(([name, rule]) => {
+    try {
+      return rule(objects, effectivePlan, index);
+    } catch (error) {
+      // Input no rule foresaw must still end in a report (and fail the check), never in a crash.
+      const message = `could not be checked on this input (${(error as Error).message}); the input is probably malformed`;
+      return [{ rule: name, severity: "error" as const, resource: "(input)", message }];
+    }
+  });
   if (plan) found.push(...checkPlan(plan));
   return sortViolations(found);
 }

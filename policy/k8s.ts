@@ -16,6 +16,31 @@ export function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+export type Shape = "map" | "list" | "string";
+
+/** Set, but not of the shape the API schema gives it (`ports: "x"`, `selector: 5`). */
+export function misshapen(value: unknown, shape: Shape): boolean {
+  if (value === undefined) return false;
+  if (shape === "map") return rec(value) === undefined;
+  if (shape === "list") return !Array.isArray(value);
+  return typeof value !== "string";
+}
+
+/** How a misshapen value reads in a message: `a string ("x")`, `a number (5)`, `a list`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  const shown = JSON.stringify(value) ?? String(value);
+  return `a ${typeof value} (${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown})`;
+}
+
+/** "spec.ports is a string ("x"), not a list": the first clause of a misshapen-field finding. */
+export function shapeMessage(path: string, value: unknown, shape: Shape): string {
+  const expected = shape === "map" ? "a map" : shape === "list" ? "a list" : "a string";
+  return `${path} is ${describeValue(value)}, not ${expected}`;
+}
+
 /** Label maps with scalar values; YAML turns `version: 1` into a number that Kubernetes would refuse. */
 export function stringMap(value: unknown): Record<string, string> | undefined {
   const r = rec(value);

@@ -50,6 +50,32 @@ function parseJson(text: string, file: string): { values: unknown[]; errors: Par
   }
 }
 
+/** Whether a value reaches itself: an alias inside the node it names, which no Kubernetes object can be. */
+function cyclic(value: unknown, ancestors = new Set<object>(), acyclic = new Set<object>()): boolean {
+  if (value === null || typeof value !== "object" || acyclic.has(value)) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const found = Object.values(value).some((child) => cyclic(child, ancestors, acyclic));
+  ancestors.delete(value);
+  // Aliases share nodes: each shared node is walked once.
+  if (!found) acyclic.add(value);
+  return found;
+}
+
+/**
+ * One document as plain data. Converting can throw where parsing did not: an alias to an anchor
+ * defined later, or too many aliases (the parser's guard against "billion laughs" documents).
+ */
+function documentValue(doc: YAML.Document): { value?: unknown; problem?: string } {
+  try {
+    const value = doc.toJS({ maxAliasCount: 1000 });
+    if (cyclic(value)) return { problem: "an alias refers to a node that contains it, so the document never ends" };
+    return { value };
+  } catch (error) {
+    return { problem: firstLine((error as Error).message) };
+  }
+}
+
 function parseYaml(text: string, file: string): { values: unknown[]; errors: ParseError[] } {
   const values: unknown[] = [];
   const errors: ParseError[] = [];
@@ -60,14 +86,33 @@ function parseYaml(text: string, file: string): { values: unknown[]; errors: Par
       }
       continue;
     }
-    values.push(doc.toJS({ maxAliasCount: 1000 }));
+    const { value, problem } = documentValue(doc);
+    if (problem === undefined) values.push(value);
+    else
+      errors.push({
+        file,
+        line: lineOfOffset(text, doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0),
+        message: `invalid YAML: ${problem}`,
+      });
   }
   return { values, errors };
 }
 
-/** Parses one file's text; a document with a syntax error is reported and the other documents are kept. */
+function parse(text: string, file: string): { values: unknown[]; errors: ParseError[] } {
+  try {
+    return file.toLowerCase().endsWith(".json") ? parseJson(text, file) : parseYaml(text, file);
+  } catch (error) {
+    // Whatever the parser itself trips over (nesting deep enough to exhaust the stack) is this file's problem only.
+    return { values: [], errors: [{ file, line: 1, message: `unreadable: ${firstLine((error as Error).message)}` }] };
+  }
+}
+
+/**
+ * Parses one file's text; a document with a syntax error is reported and the other documents are
+ * kept. Never throws: every problem with the text becomes an entry in `errors`.
+ */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const parsed = file.toLowerCase().endsWith(".json") ? parseJson(text, file) : parseYaml(text, file);
+  const parsed = parse(text, file);
   const objects: SourcedObject[] = [];
   let skipped = 0;
   for (const value of parsed.values) {

@@ -1,6 +1,6 @@
 // One pass over the input builds the lookups every rule shares, so a check over 10,000 objects
 // matches each Service against a label index instead of every pod template.
-import { arr, nameOf, namespaceOf, rec, resourceOf, str, stringMap } from "./k8s";
+import { arr, misshapen, nameOf, namespaceOf, rec, resourceOf, shapeMessage, str, stringMap } from "./k8s";
 import { PodTemplate, podTemplateOf } from "./pod-templates";
 import { NetworkPlan, SourcedObject, Violation } from "./types";
 
@@ -11,6 +11,8 @@ export interface ServicePort {
   targetPort?: unknown;
   nodePort?: unknown;
   protocol: string;
+  /** Set when the entry is not a map: why it cannot be read as a port. */
+  misshapen?: string;
 }
 
 export interface ServiceView {
@@ -26,6 +28,8 @@ export interface ServiceView {
   /** `clusterIP: None`: DNS returns pod addresses directly and no port list is needed. */
   headless: boolean;
   clusterIPs: string[];
+  /** Fields set with the wrong shape, each as a message clause; the rules report them, never read them as absent. */
+  misshapen: { spec?: string; ports?: string; selector?: string };
 }
 
 export interface ObjectIndex {
@@ -41,12 +45,23 @@ export interface ObjectIndex {
 function toServicePort(value: unknown, index: number): ServicePort {
   const p = rec(value) ?? {};
   return {
+    misshapen: rec(value) ? undefined : shapeMessage(`spec.ports[${index}]`, value, "map"),
     index,
     name: str(p.name),
     port: p.port,
     targetPort: p.targetPort,
     nodePort: p.nodePort,
     protocol: str(p.protocol) ?? "TCP",
+  };
+}
+
+function serviceShapes(object: SourcedObject["object"]): ServiceView["misshapen"] {
+  const spec = object.spec;
+  if (misshapen(spec, "map")) return { spec: shapeMessage("spec", spec, "map") };
+  const { ports, selector } = rec(spec) ?? {};
+  return {
+    ports: misshapen(ports, "list") ? shapeMessage("spec.ports", ports, "list") : undefined,
+    selector: misshapen(selector, "map") ? shapeMessage("spec.selector", selector, "map") : undefined,
   };
 }
 
@@ -65,6 +80,7 @@ function toService(source: SourcedObject): ServiceView {
     ports: arr(spec.ports).map(toServicePort),
     headless: spec.clusterIP === "None",
     clusterIPs: [...new Set(clusterIPs)],
+    misshapen: serviceShapes(source.object),
   };
 }
 

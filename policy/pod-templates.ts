@@ -1,6 +1,18 @@
 // Pod templates of every workload kind, normalised once so rules read containers, ports and probes
 // without re-checking types.
-import { Rec, arr, labelsOf, namespaceOf, rec, resourceOf, str, stringMap } from "./k8s";
+import {
+  Rec,
+  Shape,
+  arr,
+  labelsOf,
+  misshapen,
+  namespaceOf,
+  rec,
+  resourceOf,
+  shapeMessage,
+  str,
+  stringMap,
+} from "./k8s";
 import { SourcedObject } from "./types";
 
 export const WORKLOAD_KINDS = [
@@ -43,6 +55,25 @@ export interface Container {
   probes: Probe[];
   resources: Rec;
   securityContext: Rec;
+  /** Fields set with the wrong shape, as message clauses ("readinessProbe is a string ("x"), not a map"). */
+  misshapen: Partial<Record<ShapedField, string>>;
+}
+
+const SHAPED_FIELDS = {
+  image: "string",
+  readinessProbe: "map",
+  livenessProbe: "map",
+  startupProbe: "map",
+  resources: "map",
+  securityContext: "map",
+} satisfies Record<string, Shape>;
+type ShapedField = keyof typeof SHAPED_FIELDS;
+
+function containerShapes(c: Rec): Container["misshapen"] {
+  const out: Container["misshapen"] = {};
+  for (const [field, shape] of Object.entries(SHAPED_FIELDS) as [ShapedField, Shape][])
+    if (misshapen(c[field], shape)) out[field] = shapeMessage(field, c[field], shape);
+  return out;
 }
 
 export interface PodTemplate {
@@ -95,6 +126,7 @@ function toContainer(value: unknown, init: boolean, index: number): Container {
     probes: PROBE_KINDS.map((kind) => toProbe(kind, c[kind])).filter((p): p is Probe => p !== undefined),
     resources: rec(c.resources) ?? {},
     securityContext: rec(c.securityContext) ?? {},
+    misshapen: containerShapes(c),
   };
 }
 

@@ -32,6 +32,7 @@ export function imagePinned(image: string): boolean {
 
 /** `image-unpinned`: without a tag or digest every node may pull a different image. */
 export const imageUnpinned = perContainer("image-unpinned", (c) => {
+  if (c.misshapen.image) return `${label(c)}: ${c.misshapen.image}; write the image reference as a string`;
   if (c.image === undefined) return `${label(c)} has no image; set image with a version tag or digest`;
   if (imagePinned(c.image)) return undefined;
   const repo = c.image.replace(/:latest$/, "");
@@ -42,13 +43,17 @@ export const imageUnpinned = perContainer("image-unpinned", (c) => {
 });
 
 const RUN_TO_COMPLETION = new Set(["Job", "CronJob"]);
+const PROBES = ["readinessProbe", "livenessProbe"] as const;
 
 /** `missing-probes`: without a readiness probe a Service sends traffic to pods that are not ready yet. */
 export const missingProbes = perContainer(
   "missing-probes",
   (c, t) => {
     if (RUN_TO_COMPLETION.has(t.kind)) return undefined;
-    const missing = (["readinessProbe", "livenessProbe"] as const).filter((k) => !c.probes.some((p) => p.kind === k));
+    const misshapen = PROBES.map((k) => c.misshapen[k]).filter((m) => m !== undefined);
+    if (misshapen.length > 0)
+      return `${label(c)}: ${misshapen.join("; ")}; a probe is a map such as {httpGet: {port: 8080}}`;
+    const missing = PROBES.filter((k) => !c.probes.some((p) => p.kind === k));
     if (missing.length === 0) return undefined;
     return (
       `${label(c)} has no ${missing.join(" or ")}; without a readinessProbe the Service adds the pod to its ` +
@@ -72,6 +77,8 @@ export const probePortUnresolved = perContainer("probe-port-unresolved", (c) => 
 
 /** `missing-resources`: requests drive scheduling; a memory limit keeps one pod from starving a node. */
 export const missingResources = perContainer("missing-resources", (c) => {
+  if (c.misshapen.resources)
+    return `${label(c)}: ${c.misshapen.resources}; write resources as {requests: {cpu, memory}, limits: {memory}}`;
   const requests = rec(c.resources.requests) ?? {};
   const limits = rec(c.resources.limits) ?? {};
   const missing = [
@@ -89,7 +96,13 @@ function effective(c: Container, t: PodTemplate, field: string): unknown {
 }
 
 /** `runs-as-root`: container root is one kernel bug away from root on the node that routes every pod. */
+const securityContextShape = (c: Container) =>
+  c.misshapen.securityContext &&
+  `${label(c)}: ${c.misshapen.securityContext}; write securityContext as a map such as {runAsNonRoot: true}`;
+
 export const runsAsRoot = perContainer("runs-as-root", (c, t) => {
+  const shape = securityContextShape(c);
+  if (shape) return shape;
   const user = effective(c, t, "runAsUser");
   if (user === 0) return `${label(c)} sets runAsUser: 0 (root); use a non-zero runAsUser and runAsNonRoot: true`;
   if (effective(c, t, "runAsNonRoot") === true || (typeof user === "number" && user > 0)) return undefined;
@@ -101,6 +114,8 @@ export const runsAsRoot = perContainer("runs-as-root", (c, t) => {
 
 /** `privilege-escalation`: privileged or setuid-capable containers can reach the node's network stack. */
 export const privilegeEscalation = perContainer("privilege-escalation", (c) => {
+  const shape = securityContextShape(c);
+  if (shape) return shape;
   if (c.securityContext.privileged === true) {
     return `${label(c)} is privileged, with full access to the node's devices and network; drop privileged: true`;
   }

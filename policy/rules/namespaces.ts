@@ -1,6 +1,6 @@
 // Namespaces scope Service selection and DNS names (<service>.<namespace>.svc), and carry the
 // Pod Security level that admission enforces.
-import { CLUSTER_SCOPED, labelsOf, nameOf, str, violation } from "../k8s";
+import { CLUSTER_SCOPED, labelsOf, misshapen, nameOf, rec, shapeMessage, str, violation } from "../k8s";
 import { ObjectRule } from "../object-index";
 import { Violation } from "../types";
 
@@ -10,11 +10,14 @@ export const defaultNamespace: ObjectRule = (objects) => {
   for (const source of objects) {
     const kind = str(source.object.kind);
     if (!kind || CLUSTER_SCOPED.has(kind) || kind.endsWith("List")) continue;
-    const namespace = str(source.object.metadata?.namespace);
+    const raw = rec(source.object.metadata)?.namespace;
+    const namespace = str(raw);
     if (namespace && namespace !== "default") continue;
-    const why = namespace
-      ? "is in the default namespace"
-      : "has no metadata.namespace, so it goes to the applier's current namespace (usually default)";
+    const why = misshapen(raw, "string")
+      ? `${shapeMessage("metadata.namespace", raw, "string")}, so the API server refuses it`
+      : namespace
+        ? "is in the default namespace"
+        : "has no metadata.namespace, so it goes to the applier's current namespace (usually default)";
     out.push(
       violation(
         "default-namespace",
@@ -35,10 +38,12 @@ export const namespacePssMissing: ObjectRule = (objects) => {
   const out: Violation[] = [];
   for (const source of objects) {
     if (source.object.kind !== "Namespace") continue;
+    const labels = rec(source.object.metadata)?.labels;
     const level = labelsOf(source.object)[ENFORCE];
     if (level !== undefined && PSS_LEVELS.has(level)) continue;
-    const what =
-      level === undefined
+    const what = misshapen(labels, "map")
+      ? `${shapeMessage("metadata.labels", labels, "map")}, so it carries no ${ENFORCE} label`
+      : level === undefined
         ? `has no ${ENFORCE} label, so Pod Security Admission applies the cluster default (privileged)`
         : `has ${ENFORCE}=${level}, which is not privileged, baseline or restricted`;
     out.push(

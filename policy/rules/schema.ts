@@ -1,6 +1,16 @@
 // Objects the API server would refuse outright: an unknown apiVersion (the `vl`-for-`v1` typo of
 // many tutorials) or a controller whose selector does not pick up its own pods.
-import { formatLabels, matchesLabelSelector, matchesMap, rec, str, stringMap, violation } from "../k8s";
+import {
+  formatLabels,
+  matchesLabelSelector,
+  matchesMap,
+  misshapen,
+  rec,
+  shapeMessage,
+  str,
+  stringMap,
+  violation,
+} from "../k8s";
 import { ObjectRule } from "../object-index";
 import { podTemplateOf } from "../pod-templates";
 import { Violation } from "../types";
@@ -58,7 +68,12 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function apiVersionProblem(apiVersion: unknown, kind: string | undefined): string | undefined {
+function apiVersionProblem(apiVersion: unknown, rawKind: unknown): string | undefined {
+  if (misshapen(rawKind, "string"))
+    return `${shapeMessage("kind", rawKind, "string")}; write the kind's name, e.g. Service`;
+  if (misshapen(apiVersion, "string"))
+    return `${shapeMessage("apiVersion", apiVersion, "string")}; write it as a string such as "v1" or "apps/v1"`;
+  const kind = str(rawKind);
   if (kind === undefined) return `has no kind; the API server cannot tell what this object is`;
   const expected = EXPECTED.get(kind);
   if (typeof apiVersion !== "string" || apiVersion === "") {
@@ -83,7 +98,7 @@ function apiVersionProblem(apiVersion: unknown, kind: string | undefined): strin
 export const apiVersion: ObjectRule = (objects) => {
   const out: Violation[] = [];
   for (const source of objects) {
-    const problem = apiVersionProblem(source.object.apiVersion, str(source.object.kind));
+    const problem = apiVersionProblem(source.object.apiVersion, source.object.kind);
     if (problem) out.push(violation("api-version", "error", source, problem));
   }
   return out;
@@ -92,6 +107,10 @@ export const apiVersion: ObjectRule = (objects) => {
 const LABEL_SELECTOR_KINDS = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
 
 function selectorProblem(kind: string, selector: unknown, labels: Record<string, string>): string | undefined {
+  if (misshapen(selector, "map")) {
+    const form = kind === "ReplicationController" ? "label pairs" : "{matchLabels: {...}}";
+    return `${shapeMessage("spec.selector", selector, "map")}, so the API server refuses it; write it as ${form} matching the pod template labels (${formatLabels(labels)})`;
+  }
   const shown = `spec.selector ${JSON.stringify(selector)}`;
   const fix = `make every matchLabels pair (and matchExpression) hold for spec.template.metadata.labels`;
   if (kind === "ReplicationController") {
@@ -119,8 +138,9 @@ export const deploymentSelectorMismatch: ObjectRule = (objects) => {
     const kind = str(source.object.kind);
     if (!kind || !(LABEL_SELECTOR_KINDS.has(kind) || kind === "ReplicationController")) continue;
     const template = podTemplateOf(source);
-    if (!template) continue;
-    const problem = selectorProblem(kind, rec(source.object.spec)?.selector, template.labels);
+    const selector = rec(source.object.spec)?.selector;
+    if (!template && !misshapen(selector, "map")) continue;
+    const problem = selectorProblem(kind, selector, template?.labels ?? {});
     if (problem) out.push(violation("deployment-selector-mismatch", "error", source, problem));
   }
   return out;

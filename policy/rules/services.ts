@@ -44,8 +44,19 @@ function noMatchHint(index: ObjectIndex, svc: ServiceView): string {
 export const serviceNoEndpoints: ObjectRule = (objects, _plan, index = buildIndex(objects)) => {
   const out: Violation[] = [];
   for (const svc of index.services) {
-    if (endpointsManagedElsewhere(index, svc)) continue;
-    if (!hasSelector(svc)) {
+    // A misshapen spec is service-port-missing's finding.
+    if (svc.misshapen.spec || endpointsManagedElsewhere(index, svc)) continue;
+    if (svc.misshapen.selector) {
+      out.push(
+        violation(
+          "service-no-endpoints",
+          "error",
+          svc.source,
+          `${svc.misshapen.selector}, so the API server refuses the Service and it selects no pods; ` +
+            `write the selector as label pairs (e.g. selector: {app: web})`,
+        ),
+      );
+    } else if (!hasSelector(svc)) {
       out.push(
         violation(
           "service-no-endpoints",
@@ -130,20 +141,21 @@ export const targetPortUnresolved: ObjectRule = (objects, _plan, index = buildIn
 export const multiportUnnamed: ObjectRule = (objects, _plan, index = buildIndex(objects)) => {
   const out: Violation[] = [];
   for (const svc of index.services) {
-    if (svc.ports.length < 2) continue;
-    const unnamed = svc.ports.filter((p) => !p.name);
+    const ports = svc.ports.filter((p) => !p.misshapen);
+    if (ports.length < 2) continue;
+    const unnamed = ports.filter((p) => !p.name);
     if (unnamed.length > 0) {
       out.push(
         violation(
           "multiport-unnamed",
           "error",
           svc.source,
-          `has ${svc.ports.length} ports but ${unnamed.map(portLabel).join(", ")} ha${unnamed.length === 1 ? "s" : "ve"} ` +
+          `has ${ports.length} ports but ${unnamed.map(portLabel).join(", ")} ha${unnamed.length === 1 ? "s" : "ve"} ` +
             `no name; a multi-port Service needs a unique name on every port (e.g. http, metrics)`,
         ),
       );
     }
-    const names = svc.ports.map((p) => p.name).filter((n): n is string => !!n);
+    const names = ports.map((p) => p.name).filter((n): n is string => !!n);
     for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) {
       out.push(
         violation(
@@ -165,6 +177,18 @@ const validPort = (value: unknown) =>
 export const servicePortMissing: ObjectRule = (objects, _plan, index = buildIndex(objects)) => {
   const out: Violation[] = [];
   for (const svc of index.services) {
+    const shape = svc.misshapen.spec ?? svc.misshapen.ports;
+    if (shape) {
+      out.push(
+        violation(
+          "service-port-missing",
+          "error",
+          svc.source,
+          `${shape}, so the API server refuses the Service; write spec.ports as a list of {port, targetPort} maps`,
+        ),
+      );
+      continue;
+    }
     if (svc.ports.length === 0 && svc.type !== "ExternalName" && !svc.headless) {
       out.push(
         violation(
@@ -176,7 +200,17 @@ export const servicePortMissing: ObjectRule = (objects, _plan, index = buildInde
         ),
       );
     }
-    for (const p of svc.ports.filter((q) => !validPort(q.port))) {
+    for (const p of svc.ports.filter((q) => q.misshapen)) {
+      out.push(
+        violation(
+          "service-port-missing",
+          "error",
+          svc.source,
+          `${p.misshapen}; each entry of spec.ports is a map such as {port: 80, targetPort: 8080}`,
+        ),
+      );
+    }
+    for (const p of svc.ports.filter((q) => !q.misshapen && !validPort(q.port))) {
       const given = p.port === undefined ? "no port" : `port ${JSON.stringify(p.port)}`;
       out.push(
         violation(

@@ -2,6 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
@@ -115,4 +116,64 @@ test("exit 2 for bad arguments or nothing to check", () => {
     assert.equal(code, 2, `${args.join(" ")}: ${stdout}`);
     assert.match(stderr, message);
   }
+});
+
+function aliasBomb(): string {
+  const levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]`,
+    );
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb, namespace: vote}\ndata:\n${levels.map((l) => `  ${l}`).join("\n")}\n`;
+}
+
+test("a YAML alias bomb is an entry in errors (text and JSON) and the other files are still checked", () => {
+  const dir = tempTree({ "bomb.yaml": aliasBomb(), "service.yaml": SERVICE_WITHOUT_PODS });
+  const text = check(["."], dir);
+  assert.equal(text.code, 1, text.stderr);
+  assert.equal(text.stderr, "");
+  assert.match(text.stdout, /^bomb\.yaml\n {2}error {4}\[parse-error\] line 1: invalid YAML: .*alias/im);
+  assert.match(text.stdout, /\[service-no-endpoints\] Service\/vote\/vote/);
+  const json = check([".", "--format", "json"], dir);
+  assert.equal(json.code, 1);
+  const report = JSON.parse(json.stdout);
+  assert.deepEqual(
+    report.errors.map((e: { file: string; line: number }) => `${e.file}:${e.line}`),
+    ["bomb.yaml:1"],
+  );
+  assert.ok(report.violations.some((v: { file: string }) => v.file === "service.yaml"));
+});
+
+test("a file that cannot be read is an entry in errors; with nothing readable the exit is 2", async () => {
+  const dir = tempTree({ "service.yaml": SERVICE_WITHOUT_PODS });
+  // A socket cannot be opened as a file, whoever runs the tests (root reads any mode bits).
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(path.join(dir, "socket.yaml"), resolve));
+  try {
+    const both = check(["service.yaml", "socket.yaml", "--format", "json"], dir);
+    assert.equal(both.code, 1);
+    assert.match(JSON.parse(both.stdout).errors[0].message, /^cannot read: /);
+    const alone = check(["socket.yaml"], dir);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stdout, /socket\.yaml\n {2}error {4}\[parse-error\] line 1: cannot read: /);
+  } finally {
+    server.close();
+  }
+});
+
+test("values of the wrong shape are reported as such, not read as absent", () => {
+  const service = (spec: string) =>
+    `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: vote}\nspec:\n${spec}`;
+  const dir = tempTree({
+    "ports.yaml": service('  selector: {app: web}\n  ports: "x"\n'),
+    "selector.yaml": service("  selector: 5\n  ports: [{port: 80}]\n"),
+  });
+  const { code, stdout } = check(["."], dir);
+  assert.equal(code, 1);
+  assert.match(stdout, /\[service-port-missing\] Service\/vote\/web: spec\.ports is a string \("x"\), not a list/);
+  assert.doesNotMatch(stdout, /has no spec\.ports/);
+  assert.match(stdout, /\[service-no-endpoints\] Service\/vote\/web: spec\.selector is a number \(5\), not a map/);
+  assert.doesNotMatch(stdout, /has no selector/);
 });

@@ -261,3 +261,27 @@ test("Pulumi Kubernetes types map to apiVersion and kind; components and patches
   assert.equal(kubernetesType("kubernetes:helm.sh/v3:Release"), undefined);
   assert.equal(kubernetesType("pulumi:providers:kubernetes"), undefined);
 });
+
+test("misshapen fields are named with their type, not read as absent", () => {
+  const messages = (rule: string, objects: Record<string, unknown>[]) => rulesOf(rule, objects).map((v) => v.message);
+  const badSelector = workload("Deployment");
+  (badSelector.spec as Record<string, unknown>).selector = "app=web";
+  assert.match(
+    messages("deployment-selector-mismatch", [badSelector])[0],
+    /^spec\.selector is a string \("app=web"\), not a map/,
+  );
+  assert.match(messages("api-version", [{ apiVersion: "v1", kind: 5 }])[0], /^kind is a number \(5\), not a string/);
+  assert.match(messages("api-version", [{ apiVersion: 1, kind: "Service" }])[0], /^apiVersion is a number \(1\)/);
+  const probes = workload("Deployment");
+  const spec = (probes.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+  Object.assign(spec.containers[0], { readinessProbe: "/healthz", resources: ["cpu"], securityContext: 0 });
+  assert.match(messages("missing-probes", [probes])[0], /readinessProbe is a string \("\/healthz"\), not a map/);
+  assert.match(messages("missing-resources", [probes])[0], /resources is a list, not a map/);
+  assert.match(messages("runs-as-root", [probes])[0], /securityContext is a number \(0\), not a map/);
+  const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "vote", labels: "restricted" } };
+  assert.match(messages("namespace-pss-missing", [ns])[0], /metadata\.labels is a string \("restricted"\), not a map/);
+  const port = service({ selector: { app: "web" }, ports: ["80"] });
+  assert.deepEqual(messages("service-port-missing", [port]), [
+    'spec.ports[0] is a string ("80"), not a map; each entry of spec.ports is a map such as {port: 80, targetPort: 8080}',
+  ]);
+});
