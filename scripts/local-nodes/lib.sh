@@ -6,6 +6,8 @@
 ROOT="${KUBELAB_ROOT:-}"
 CACHE_DIR="${KUBELAB_CACHE:-${HOME:-/root}/.cache/kubelab}/local-nodes"
 STATE_DIR="${KUBELAB_LOCAL_NODES_DIR:-/var/lib/kubelab/local-nodes}"
+# Host-wide records, whichever state directory the nodes use (the sysctl values found before).
+HOST_STATE_DIR="${KUBELAB_HOST_STATE_DIR:-/var/lib/kubelab}"
 # Bounded waits (seconds): boot to SSH, orderly halt, a rootfs build held by another caller.
 BOOT_TIMEOUT="${KUBELAB_BOOT_TIMEOUT:-120}"
 STOP_TIMEOUT="${KUBELAB_STOP_TIMEOUT:-30}"

@@ -35,13 +35,13 @@ cmd_status() {
 }
 
 host_tunables() {
-  local setting key want have before="$STATE_DIR/host-sysctl.before"
+  local setting key want have before="$HOST_STATE_DIR/host-sysctl.before"
   for setting in "${KUBELET_SYSCTLS[@]}" "${MIN_SYSCTLS[@]}"; do
     key="${setting%=*}" want="${setting#*=}"
     have="$(cat "$ROOT/proc/sys/${key//.//}")"
     if [ "$have" = "$want" ]; then continue; fi
     if [[ " ${MIN_SYSCTLS[*]} " == *" $setting "* ]] && ((have > want)); then continue; fi
-    mkdir -p "$STATE_DIR"
+    mkdir -p "$HOST_STATE_DIR"
     grep -q "^$key=" "$before" 2>/dev/null || echo "$key=$have" >>"$before"
     sysctl -qw "$key=$want"
     log "host sysctl $key: $have -> $want (for kubelet in the nodes; the value before is kept in $before)"
@@ -94,7 +94,7 @@ make_cgroups() {
         cat "$(dirname "$level")/cpuset.mems" >"$level/cpuset.mems"
       done
     fi
-    if [ -n "$memory" ] && [ -f "$path/memory.limit_in_bytes" ]; then echo "$memory" >"$path/memory.limit_in_bytes"; fi
+    if [ -n "$memory" ] && [ -f "$mnt/memory.limit_in_bytes" ]; then echo "$memory" >"$path/memory.limit_in_bytes"; fi
     echo "$path"
   done < <(cgroup_parents)
 }
@@ -123,6 +123,15 @@ launch_node() {
     kubelab-node "$dir/cgroups" "${args[@]}" </dev/null >>"$dir/nspawn.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/pid"
+  # Until the launcher has become systemd-nspawn, the pid still shows this script's command line.
+  local tries=0
+  until node_pid "$name" >/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$tries" -ge 50 ]; then
+      die "systemd-nspawn for node $name did not start; see $dir/nspawn.log"
+    fi
+    tries=$((tries + 1))
+    sleep 0.1
+  done
   log "started node $name (pid $pid), waiting for SSH on $(env_get "$env" ADDRESS)"
 }
 

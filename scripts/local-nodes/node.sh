@@ -15,6 +15,7 @@
 # Nodes live in --state-dir D (any command; default $KUBELAB_LOCAL_NODES_DIR or
 # /var/lib/kubelab/local-nodes), the rootfs in ${KUBELAB_CACHE:-~/.cache/kubelab}/local-nodes.
 # Logs go to stderr, results to stdout.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 shopt -s inherit_errexit
 

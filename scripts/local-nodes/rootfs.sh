@@ -107,8 +107,12 @@ CONF
   install -D -m 0755 "$INIT_SOURCE" "$r/usr/local/sbin/kubelab-init"
   chroot "$r" systemctl enable systemd-networkd ssh >/dev/null 2>&1
   # Nodes have no route beyond the host: apt's daily timers would only fail, and hold the dpkg
-  # lock while prepare runs.
-  chroot "$r" systemctl mask apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1
+  # lock while prepare runs. A getty on the console and ext4 scrubbing have nothing to do in a
+  # node and only cost boot time.
+  chroot "$r" systemctl mask apt-daily.timer apt-daily-upgrade.timer console-getty.service \
+    e2scrub_all.timer e2scrub_reap.service >/dev/null 2>&1
+  mkdir -p "$r/etc/systemd/journald.conf.d"
+  printf '%s\n' "[Journal]" "SystemMaxUse=200M" >"$r/etc/systemd/journald.conf.d/kubelab.conf"
   chroot "$r" apt-get clean
   printf '%s\n' "release=$release" "packages=${ROOTFS_PACKAGES[*]}" "format=$ROOTFS_FORMAT" >"$r/etc/kubelab-rootfs"
 }

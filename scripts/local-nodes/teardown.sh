@@ -68,7 +68,7 @@ kill_cgroup_processes() {
   local list="$1" attempt pids
   [ -s "$list" ] || return 0
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    pids="$(xargs -r -I{} find {} -name cgroup.procs -exec cat {} + <"$list" 2>/dev/null | sort -u | tr '\n' ' ')"
+    pids="$(cgroup_pids "$list")"
     [ -n "${pids// /}" ] || return 0
     log "killing leftover processes of the node (attempt $attempt): $pids"
     # shellcheck disable=SC2086 # one argument per pid
@@ -76,6 +76,14 @@ kill_cgroup_processes() {
     sleep "$POLL"
   done
   log "WARNING: processes still in the node's cgroups: $pids"
+}
+
+# cgroup_pids LIST: every process in the groups listed (one directory a line) and below them.
+cgroup_pids() {
+  local path
+  while read -r path; do
+    if [ -d "$path" ]; then find "$path" -name cgroup.procs -exec cat {} + 2>/dev/null || true; fi
+  done <"$1" | sort -u | tr '\n' ' '
 }
 
 # The node's groups, children first (the node's own systemd made some), then an empty parent.
