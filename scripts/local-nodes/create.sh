@@ -39,6 +39,8 @@ cmd_create() {
   local pubkey
   pubkey="$(read_pubkey "$pubkey_file")"
   host_checks
+  need_cmd ping iputils-ping
+  need_cmd useradd passwd
   local rootfs
   rootfs="$(rootfs_dir "$release")"
   [ -d "$rootfs" ] || die "the node rootfs for $release is not built yet; run: node.sh rootfs --release $release"
