@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -65,5 +64,5 @@ func checkSource(inputs resource.PropertyMap) []spec.Failure {
 	if reason == "" {
 		return nil
 	}
-	return []spec.Failure{{Property: "source", Reason: fmt.Sprintf("source: %s", reason)}}
+	return []spec.Failure{{Property: "source", Reason: reason}}
 }

@@ -216,3 +216,21 @@ func TestPluginInfoAndSchema(t *testing.T) {
 		t.Errorf("GetSchema: %v", err)
 	}
 }
+
+func TestLocalRunFunction(t *testing.T) {
+	s := New("command", "1.2.1", nil)
+	args := toStruct(t, resource.PropertyMap{"command": str("echo ran; echo $X"),
+		"environment": resource.NewProperty(resource.PropertyMap{"X": str("x")})})
+	resp, err := s.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "command:local:run", Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fromStruct(t, resp.GetReturn())
+	if out["stdout"].StringValue() != "ran\nx" || out["command"].StringValue() != "echo ran; echo $X" {
+		t.Errorf("return = %v", out)
+	}
+	resp, err = s.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "command:local:run", Args: toStruct(t, resource.PropertyMap{})})
+	if err != nil || len(resp.GetFailures()) != 1 || resp.GetFailures()[0].GetProperty() != "command" {
+		t.Errorf("without command: %v %v", resp, err)
+	}
+}

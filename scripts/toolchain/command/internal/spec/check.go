@@ -69,7 +69,7 @@ func checkValue(f Field, v resource.PropertyValue, path string, failures *[]Fail
 	if v.IsOutput() {
 		v = v.OutputValue().Element
 	}
-	fail := func(reason string) { *failures = append(*failures, Failure{path, path + ": " + reason}) }
+	fail := func(reason string) { *failures = append(*failures, Failure{path, reason}) }
 	switch f.Kind {
 	case Object:
 		if !v.IsObject() {

@@ -60,6 +60,29 @@ func logging(ref string) Field {
 		Doc: "Which output streams are logged while the command runs. Defaults to stdoutAndStderr."}
 }
 
+// localBase are the inputs of every local command.
+var localBase = []Field{stdin, logging("command:local:Logging"),
+	{Name: "interpreter", Kind: StringList, Doc: `The program and arguments that run the command. Defaults to ["/bin/sh", "-c"].`},
+	{Name: "dir", Kind: String, Doc: "The directory the command runs in."},
+	env,
+	{Name: "assetPaths", Kind: StringList, Doc: "Path globs read as assets after the command completes."},
+	{Name: "archivePaths", Kind: StringList, Doc: "Path globs returned as one archive after the command completes."},
+	addEnv,
+}
+
+var localOutputs = []Field{stdout, stderr,
+	{Name: "assets", Kind: AssetMap, Doc: "Assets found by assetPaths, by path relative to dir."},
+	{Name: "archive", Kind: Archive, Doc: "An archive of the files found by archivePaths."},
+}
+
+// LocalRun is the command:local:run function: a local command run on every preview and update.
+var LocalRun = Resource{
+	Token:   "command:local:run",
+	Doc:     "Runs a local command on every preview and deployment.",
+	Inputs:  append([]Field{{Name: "command", Kind: String, Required: true, Doc: "The command to run."}}, localBase...),
+	Outputs: localOutputs,
+}
+
 // Resources lists every resource type, in schema order.
 var Resources = []Resource{
 	{
@@ -70,16 +93,8 @@ var Resources = []Resource{
 	},
 	{
 		Token: LocalCommand, Doc: "A command run on the machine running Pulumi.",
-		Inputs: []Field{triggers, create, update, del, stdin, logging("command:local:Logging"),
-			{Name: "interpreter", Kind: StringList, Doc: `The program and arguments that run the command. Defaults to ["/bin/sh", "-c"].`},
-			{Name: "dir", Kind: String, Doc: "The directory the command runs in."},
-			env,
-			{Name: "assetPaths", Kind: StringList, Doc: "Path globs read as assets after the command completes."},
-			{Name: "archivePaths", Kind: StringList, Doc: "Path globs returned as one archive after the command completes."},
-			addEnv},
-		Outputs: []Field{stdout, stderr,
-			{Name: "assets", Kind: AssetMap, Doc: "Assets found by assetPaths, by path relative to dir."},
-			{Name: "archive", Kind: Archive, Doc: "An archive of the files found by archivePaths."}},
+		Inputs:  append([]Field{triggers, create, update, del}, localBase...),
+		Outputs: localOutputs,
 	},
 	{
 		Token: CopyToRemote, Doc: "Copies a local file, directory or text asset to a remote host over SFTP.",

@@ -20,6 +20,13 @@ func Schema(version string) ([]byte, error) {
 			"type":            "object",
 		}
 	}
+	inputs, requiredInputs := properties(LocalRun.Inputs, types)
+	outputs, required := properties(append(append([]Field{}, LocalRun.Inputs...), LocalRun.Outputs...), types)
+	functions := obj{LocalRun.Token: obj{
+		"description": LocalRun.Doc,
+		"inputs":      obj{"type": "object", "properties": inputs, "required": requiredInputs},
+		"outputs":     obj{"type": "object", "properties": outputs, "required": required},
+	}}
 	return json.Marshal(obj{
 		"name":        "command",
 		"displayName": "Command",
@@ -31,6 +38,7 @@ func Schema(version string) ([]byte, error) {
 		"provider":    obj{"type": "object"},
 		"types":       types,
 		"resources":   resources,
+		"functions":   functions,
 	})
 }
 
@@ -73,9 +81,10 @@ func typeSpec(f Field, types obj) obj {
 	case AnyList:
 		return obj{"type": "array", "items": obj{"$ref": "pulumi.json#/Any"}}
 	case AssetOrArchive:
-		return obj{"$ref": "pulumi.json#/AssetOrArchive"}
+		// In the schema, Asset stands for an asset or an archive.
+		return obj{"$ref": "pulumi.json#/Asset"}
 	case AssetMap:
-		return obj{"type": "object", "additionalProperties": obj{"$ref": "pulumi.json#/AssetOrArchive"}}
+		return obj{"type": "object", "additionalProperties": obj{"$ref": "pulumi.json#/Asset"}}
 	case Archive:
 		return obj{"$ref": "pulumi.json#/Archive"}
 	case Object:
