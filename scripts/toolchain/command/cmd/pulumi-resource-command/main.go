@@ -16,10 +16,10 @@ import (
 
 func main() {
 	err := provider.Main("command", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		if host == nil {
-			return server.New("command", version.Get(), nil), nil
+		if host == nil { // attach mode: no engine to log to
+			return server.New(version.Get(), nil), nil
 		}
-		return server.New("command", version.Get(), host), nil
+		return server.New(version.Get(), host), nil
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)

@@ -13,7 +13,7 @@ import (
 
 func TestCopyToRemote(t *testing.T) {
 	srv := testsshd.Start(t)
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	src := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(src, "tree", "sub"), 0o755); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestCopyToRemote(t *testing.T) {
 }
 
 func TestCopyToRemoteRefusesUnsupportedSources(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	text, _ := resource.NewTextAsset("text")
 	assetArchive, _ := resource.NewAssetArchive(map[string]any{"a": text})
 	resp, err := s.Check(t.Context(), checkRequest(t, spec.CopyToRemote, resource.PropertyMap{

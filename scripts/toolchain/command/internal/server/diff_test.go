@@ -26,7 +26,7 @@ func remoteInputs(host string, extra resource.PropertyMap) resource.PropertyMap 
 }
 
 func TestDiffKinds(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	r := spec.RemoteCommand
 	olds := checked(t, s, r, remoteInputs("10.0.0.1", nil))
 	for _, tc := range []struct {
@@ -59,7 +59,7 @@ func TestDiffKinds(t *testing.T) {
 }
 
 func TestDiffHonoursIgnoreChangesAndOldState(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	r := spec.LocalCommand
 	olds := checked(t, s, r, resource.PropertyMap{"create": str("a"), "dir": str("/tmp")})
 	news := checked(t, s, r, resource.PropertyMap{"create": str("b"), "dir": str("/tmp")})
@@ -78,7 +78,7 @@ func TestDiffHonoursIgnoreChangesAndOldState(t *testing.T) {
 }
 
 func TestCopyFileReplacesOnAnyChange(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	r := spec.CopyFile
 	in := func(p string) resource.PropertyMap {
 		return resource.PropertyMap{"connection": resource.NewProperty(resource.PropertyMap{"host": str("h")}),
@@ -91,7 +91,7 @@ func TestCopyFileReplacesOnAnyChange(t *testing.T) {
 }
 
 func TestCheckReportsFailuresAndKeepsSecretsSecret(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	resp, err := s.Check(context.Background(), &pulumirpc.CheckRequest{
 		Urn: urn(spec.RemoteCommand, "r"), News: toStruct(t, resource.PropertyMap{"create": str("x")}),
 	})

@@ -28,7 +28,7 @@ func readFile(t *testing.T, path string) string {
 
 func TestLocalCommandLifecycle(t *testing.T) {
 	host := &fakeHost{}
-	s := New("command", "1.2.1", host)
+	s := New("1.2.1", host)
 	dir := t.TempDir()
 	inputs := resource.PropertyMap{
 		"create": str("echo created; echo warn >&2"),
@@ -76,7 +76,7 @@ func TestLocalCommandLifecycle(t *testing.T) {
 }
 
 func TestUpdateWithoutUpdateRunsCreateAgain(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	olds := checked(t, s, local, resource.PropertyMap{"create": str("echo one")})
 	created, err := create(t, s, local, olds, false)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestUpdateWithoutUpdateRunsCreateAgain(t *testing.T) {
 }
 
 func TestPreviewRunsNothingAndLeavesOutputsUnknown(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	marker := filepath.Join(t.TempDir(), "ran")
 	news := checked(t, s, local, resource.PropertyMap{"create": str("touch " + marker), "assetPaths": resource.NewProperty([]resource.PropertyValue{})})
 	resp, err := create(t, s, local, news, true)
@@ -120,7 +120,7 @@ func TestPreviewRunsNothingAndLeavesOutputsUnknown(t *testing.T) {
 }
 
 func TestFailingCreateReportsStatusAndOutputButNotStdin(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	news := checked(t, s, local, resource.PropertyMap{
 		"create": str("cat >/dev/null; echo half done; exit 4"), "stdin": str("join-token-abc"),
 	})
@@ -136,7 +136,7 @@ func TestFailingCreateReportsStatusAndOutputButNotStdin(t *testing.T) {
 
 func TestLoggingNoneLogsNothing(t *testing.T) {
 	host := &fakeHost{}
-	s := New("command", "1.2.1", host)
+	s := New("1.2.1", host)
 	news := checked(t, s, local, resource.PropertyMap{"create": str("echo kubeconfig-secret"), "logging": str("none")})
 	resp, err := create(t, s, local, news, false)
 	if err != nil {
@@ -151,7 +151,7 @@ func TestLoggingNoneLogsNothing(t *testing.T) {
 }
 
 func TestAssetAndArchivePaths(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	dir := t.TempDir()
 	list := func(v ...string) resource.PropertyValue {
 		items := []resource.PropertyValue{}
@@ -182,7 +182,7 @@ func TestAssetAndArchivePaths(t *testing.T) {
 }
 
 func TestCancelStopsRunningCommands(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	marker := filepath.Join(t.TempDir(), "started")
 	news := checked(t, s, local, resource.PropertyMap{"create": str("touch " + marker + "; sleep 300")})
 	done := make(chan error, 1)
@@ -206,7 +206,7 @@ func TestCancelStopsRunningCommands(t *testing.T) {
 }
 
 func TestPluginInfoAndSchema(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	info, err := s.GetPluginInfo(context.Background(), &emptypb.Empty{})
 	if err != nil || info.GetVersion() != "1.2.1" {
 		t.Errorf("GetPluginInfo = %v, %v", info, err)
@@ -218,7 +218,7 @@ func TestPluginInfoAndSchema(t *testing.T) {
 }
 
 func TestLocalRunFunction(t *testing.T) {
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	args := toStruct(t, resource.PropertyMap{"command": str("echo ran; echo $X"),
 		"environment": resource.NewProperty(resource.PropertyMap{"X": str("x")})})
 	resp, err := s.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "command:local:run", Args: args})

@@ -31,7 +31,7 @@ func sshConnection(srv *testsshd.Server, extra resource.PropertyMap) resource.Pr
 func TestRemoteCommandLifecycle(t *testing.T) {
 	srv := testsshd.Start(t)
 	host := &fakeHost{}
-	s := New("command", "1.2.1", host)
+	s := New("1.2.1", host)
 	inputs := resource.PropertyMap{
 		"connection":  sshConnection(srv, nil),
 		"create":      str(`read -r line; echo "got $line as $(id -un) $KUBELAB_ROLE"; echo note >&2`),
@@ -75,7 +75,7 @@ func TestRemoteCommandLifecycle(t *testing.T) {
 
 func TestRemoteFailures(t *testing.T) {
 	srv := testsshd.Start(t)
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	for _, tc := range []struct {
 		name   string
 		inputs resource.PropertyMap
@@ -108,7 +108,7 @@ func TestRemoteFailures(t *testing.T) {
 
 func TestUnreachableHostFailsAfterDialErrorLimit(t *testing.T) {
 	host := &fakeHost{}
-	s := New("command", "1.2.1", host)
+	s := New("1.2.1", host)
 	port := testsshd.ClosedPort(t)
 	news := checked(t, s, remote, resource.PropertyMap{"create": str("true"), "connection": resource.NewProperty(resource.PropertyMap{
 		"host": str("127.0.0.1"), "port": resource.NewProperty(float64(port)), "dialErrorLimit": resource.NewProperty(2.0),
@@ -124,7 +124,7 @@ func TestUnreachableHostFailsAfterDialErrorLimit(t *testing.T) {
 
 func TestCustomTimeoutStopsARemoteCommand(t *testing.T) {
 	srv := testsshd.Start(t)
-	s := New("command", "1.2.1", nil)
+	s := New("1.2.1", nil)
 	news := checked(t, s, remote, resource.PropertyMap{"connection": sshConnection(srv, nil), "create": str("sleep 300")})
 	done := make(chan error, 1)
 	go func() {

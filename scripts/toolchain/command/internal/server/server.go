@@ -27,8 +27,8 @@ type Host interface {
 type Server struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
-	name, version string
-	host          Host
+	version string
+	host    Host
 
 	mu sync.Mutex
 	// cancelled ends at the next Cancel, stopping the operations in flight.
@@ -37,9 +37,9 @@ type Server struct {
 }
 
 // New returns a server; host may be nil (nothing is logged then).
-func New(name, version string, host Host) *Server {
+func New(version string, host Host) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{name: name, version: version, host: host, cancelled: ctx, cancel: cancel}
+	return &Server{version: version, host: host, cancelled: ctx, cancel: cancel}
 }
 
 func (s *Server) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {

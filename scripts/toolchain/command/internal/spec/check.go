@@ -67,7 +67,12 @@ func checkValue(f Field, v resource.PropertyValue, path string, failures *[]Fail
 		return v
 	}
 	if v.IsOutput() {
-		v = v.OutputValue().Element
+		// A known output value is checked as its element; a secret one stays secret.
+		o := v.OutputValue()
+		if o.Secret {
+			return resource.MakeSecret(checkValue(f, o.Element, path, failures))
+		}
+		return checkValue(f, o.Element, path, failures)
 	}
 	fail := func(reason string) { *failures = append(*failures, Failure{path, reason}) }
 	switch f.Kind {

@@ -173,3 +173,13 @@ func TestSchemaDescribesResourcesAndTypes(t *testing.T) {
 		t.Error("local Logging enum missing")
 	}
 }
+
+func TestCheckKeepsTheSecretnessOfOutputValues(t *testing.T) {
+	r, _ := Lookup(LocalCommand)
+	out, failures := Check(r.Inputs, resource.PropertyMap{
+		"stdin": resource.NewProperty(resource.Output{Element: resource.NewProperty("s"), Known: true, Secret: true}),
+	})
+	if len(failures) != 0 || !out["stdin"].IsSecret() || out["stdin"].SecretValue().Element.StringValue() != "s" {
+		t.Errorf("stdin = %v, failures %v", out["stdin"], failures)
+	}
+}
