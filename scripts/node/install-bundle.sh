@@ -78,6 +78,7 @@ read_index() {
   step "reading the bundle index"
   [[ "$BUNDLE_DIR" == /* ]] || die "BUNDLE_DIR '$BUNDLE_DIR' is not an absolute path"
   [ -d "$BUNDLE_DIR" ] || die "BUNDLE_DIR $BUNDLE_DIR is not a directory; copy the bundle to this node first"
+  check_owner
   local manifest="$BUNDLE_DIR/manifest.json" actual text
   [ -f "$manifest" ] || die "$manifest is missing: the bundle copy on this node is incomplete; copy the bundle again"
   actual="$(sha256_of "$manifest")"
@@ -100,6 +101,17 @@ read_index() {
   [[ "$KUBERNETES_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KUBERNETES_VERSION '$KUBERNETES_VERSION' is not an exact version such as v1.36.3"
   valid_ref "$PAUSE_IMAGE" || die "PAUSE_IMAGE '$PAUSE_IMAGE' is not an image reference REPO:TAG"
   parse_index "$text"
+}
+
+# The copy sits in a world-writable parent (/var/tmp): a tree another local user owns or may write
+# to could have files swapped between their check and their install.
+check_owner() {
+  local uid="${SUDO_UID:-0}" found
+  OWNER="$(stat -c %u "$BUNDLE_DIR")"
+  [ "$OWNER" = 0 ] || [ "$OWNER" = "$uid" ] ||
+    die "$BUNDLE_DIR belongs to uid ${OWNER}, neither root nor the user running this install (uid ${uid}); remove it and copy the bundle again"
+  found="$(find "$BUNDLE_DIR" \( \( ! -uid 0 ! -uid "$uid" \) -o \( ! -type l -perm -o+w \) \) -print -quit)"
+  [ -z "$found" ] || die "$found belongs to another user or is writable by others; remove $BUNDLE_DIR and copy the bundle again"
 }
 
 # A relative path inside the bundle: no leading slash, no `..` component.
@@ -370,13 +382,15 @@ enable_kubelet() {
   fi
 }
 
-# Copies of earlier bundles (other manifest hashes) next to this one are not used any more.
+# Copies of earlier bundles (other manifest hashes) next to this one, by the same owner, are not
+# used any more.
 remove_earlier_copies() {
   local name dir pattern='^kubelab-bundle-[0-9a-f]+$'
   name="${BUNDLE_DIR##*/}"
   [[ "$name" =~ $pattern ]] || return 0
   for dir in "${BUNDLE_DIR%/*}"/kubelab-bundle-*; do
     if [ ! -d "$dir" ] || [ "$dir" = "$BUNDLE_DIR" ] || [[ ! "${dir##*/}" =~ $pattern ]]; then continue; fi
+    [ "$(stat -c %u "$dir")" = "$OWNER" ] || continue
     log "removing ${dir}, the copy of an earlier bundle"
     rm -rf -- "$dir"
   done

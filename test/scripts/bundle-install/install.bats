@@ -159,9 +159,13 @@ EOF
 }
 
 @test "copies of earlier bundles next to this one are removed, anything else is left alone" {
-  mkdir -p "$SANDBOX/var-tmp/kubelab-bundle-fedcba9876543210/images" "$SANDBOX/var-tmp/kubelab-bundle-notes" "$SANDBOX/var-tmp/other"
+  local earlier="$SANDBOX/var-tmp/kubelab-bundle-fedcba9876543210" foreign="$SANDBOX/var-tmp/kubelab-bundle-aaaa"
+  mkdir -p "$earlier/images" "$foreign" "$SANDBOX/var-tmp/kubelab-bundle-notes" "$SANDBOX/var-tmp/other"
+  chown 4242 "$foreign"
   install_bundle
   [ "$status" -eq 0 ] || fail "$stderr"
-  [ ! -e "$SANDBOX/var-tmp/kubelab-bundle-fedcba9876543210" ] || fail "the earlier copy is still there"
-  [ -d "$SANDBOX/var-tmp/kubelab-bundle-notes" ] && [ -d "$SANDBOX/var-tmp/other" ] && [ -f "$BUNDLE/manifest.json" ]
+  [ ! -e "$earlier" ] || fail "the earlier copy is still there"
+  [[ "$stderr" == *"removing $earlier, the copy of an earlier bundle"* ]] || fail "$stderr"
+  # Another user's directory, a name that is not a bundle hash, anything else: kept.
+  [ -d "$foreign" ] && [ -d "$SANDBOX/var-tmp/kubelab-bundle-notes" ] && [ -d "$SANDBOX/var-tmp/other" ] && [ -f "$BUNDLE/manifest.json" ]
 }

@@ -178,3 +178,25 @@ assert_nothing_changed() {
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"BUNDLE_DIR 'var/tmp/bundle' is not an absolute path"* ]] || fail "$stderr"
 }
+
+@test "a bundle copy another user owns, or others may write to, is refused; the copying user's own is fine" {
+  chown -R 4242 "$BUNDLE"
+  install_bundle
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: $BUNDLE belongs to uid 4242, neither root nor the user running this install (uid 0); remove it and copy the bundle again"* ]] ||
+    fail "$stderr"
+  assert_nothing_changed
+  install_bundle SUDO_UID=4242
+  [ "$status" -eq 0 ] || fail "$stderr"
+  chown -R 0 "$BUNDLE"
+  chown 4243 "$BUNDLE/images/etcd.tar"
+  install_bundle
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: $BUNDLE/images/etcd.tar belongs to another user or is writable by others; remove $BUNDLE and copy the bundle again"* ]] ||
+    fail "$stderr"
+  chown 0 "$BUNDLE/images/etcd.tar"
+  chmod o+w "$BUNDLE/bin"
+  install_bundle
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"ERROR: $BUNDLE/bin belongs to another user or is writable by others"* ]] || fail "$stderr"
+}
