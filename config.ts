@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { CONFIG_KEYS, HostSpec, RawLabConfig, rawConfigSchema } from "./lib/config-schema";
-import { ConfigProblem, configChecks, roleCounts } from "./lib/config-checks";
+import { CONFIG_KEYS, HostSpec, RawLabConfig } from "./lib/config-schema";
+import { ConfigProblem, roleCounts } from "./lib/config-checks";
+import { SshAuth, sshAuth } from "./lib/config-ssh";
+import { complete, crossFieldProblems, parseSections } from "./lib/config-validate";
 import { parseNodePortRange } from "./policy/nodeports";
 import { Cni, NetworkPlan, NodePortRange } from "./policy/types";
 
@@ -35,7 +36,12 @@ export interface LabConfig {
   ssh: {
     user: string;
     dialErrorLimit: number;
-    privateKey: pulumi.Output<string>;
+    /** How nodes are logged in to: the key, the key and its passphrase, or the SSH agent. */
+    auth: SshAuth;
+    /** Secret; absent when the SSH agent holds the (encrypted) key. */
+    privateKey?: pulumi.Output<string>;
+    /** Secret; only for an encrypted key. */
+    privateKeyPassword?: pulumi.Output<string>;
     /** Only multipass needs it, to authorise the key through cloud-init. */
     publicKey: pulumi.Output<string>;
   };
@@ -64,35 +70,15 @@ export function formatProblems(problems: ConfigProblem[]): string {
   return `invalid kubelab stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 
-function valueAt(root: unknown, keyPath: PropertyKey[]): unknown {
-  return keyPath.reduce<unknown>(
-    (node, key) => (node && typeof node === "object" ? (node as never)[key] : undefined),
-    root,
-  );
-}
-
-function schemaProblems(raw: Record<string, unknown>, error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => {
-    const keyPath = issue.path
-      .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`))
-      .join("");
-    if (issue.code === "unrecognized_keys") {
-      const where = keyPath ? `${keyPath}.` : "";
-      return {
-        key: `kubelab:${where}${issue.keys.join(", ")}`,
-        value: undefined,
-        message: "unknown key; check the spelling against the config reference in README.md",
-      };
-    }
-    return { key: `kubelab:${keyPath}`, value: valueAt(raw, issue.path), message: issue.message };
-  });
-}
-
 export interface KeySources {
-  /** The secret `kubelab:sshPrivateKey`, when set; wins over privateKeyPath. */
-  sshPrivateKey?: pulumi.Output<string>;
+  /** The secret `kubelab:sshPrivateKey` (the key's text), when set; wins over privateKeyPath. */
+  sshPrivateKey?: string;
+  /** The secret `kubelab:sshKeyPassphrase`, when set; unlocks an encrypted private key. */
+  sshKeyPassphrase?: string;
   /** Reads a key file; render passes a stand-in so no real key is needed offline. */
   readKeyFile?: (file: string) => string | undefined;
+  /** The SSH agent's socket; null: no agent. @default SSH_AUTH_SOCK, when that socket exists */
+  agentSocket?: string | null;
   /** The time of this run; @default now */
   now?: Date;
 }
@@ -106,26 +92,50 @@ function readIfExists(file: string): string | undefined {
   return fs.existsSync(full) ? fs.readFileSync(full, "utf8") : undefined;
 }
 
-function keyProblems(raw: RawLabConfig, sources: KeySources, read: (f: string) => string | undefined): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  if (!sources.sshPrivateKey && read(raw.ssh.privateKeyPath) === undefined) {
-    out.push({
-      key: "kubelab:ssh.privateKeyPath",
-      value: raw.ssh.privateKeyPath,
-      message:
-        "file not found; create one with ssh-keygen -t ed25519, or set the secret with pulumi config set --secret kubelab:sshPrivateKey < KEYFILE",
-    });
-  }
+function defaultAgentSocket(): string | undefined {
+  const socket = process.env.SSH_AUTH_SOCK;
+  return socket && fs.existsSync(socket) ? socket : undefined;
+}
+
+interface KeyCheck {
+  problems: ConfigProblem[];
+  keyText?: string;
+  auth?: SshAuth;
+}
+
+function keyCheck(raw: Pick<RawLabConfig, "ssh" | "nodes">, sources: KeySources, read: KeyReader): KeyCheck {
+  const problems: ConfigProblem[] = [];
   if (raw.nodes.provider === "multipass" && read(raw.ssh.publicKeyPath) === undefined) {
-    out.push({
+    problems.push({
       key: "kubelab:ssh.publicKeyPath",
       value: raw.ssh.publicKeyPath,
       message:
         "file not found; multipass VMs authorise this public key through cloud-init (ssh-keygen -y -f PRIVATE > PUBLIC)",
     });
   }
-  return out;
+  const keyText = sources.sshPrivateKey ?? read(raw.ssh.privateKeyPath);
+  if (keyText === undefined) {
+    problems.push({
+      key: "kubelab:ssh.privateKeyPath",
+      value: raw.ssh.privateKeyPath,
+      message:
+        "file not found; create one with ssh-keygen -t ed25519, or set the secret with pulumi config set --secret kubelab:sshPrivateKey < KEYFILE",
+    });
+    return { problems };
+  }
+  const auth = sshAuth({
+    keyText,
+    source: sources.sshPrivateKey
+      ? { key: "kubelab:sshPrivateKey", value: "[secret]" }
+      : { key: "kubelab:ssh.privateKeyPath", value: raw.ssh.privateKeyPath },
+    passphraseSet: !!sources.sshKeyPassphrase,
+    agentSocket: sources.agentSocket === undefined ? defaultAgentSocket() : (sources.agentSocket ?? undefined),
+  });
+  if ("problem" in auth) return { problems: [...problems, auth.problem] };
+  return { problems, keyText, auth: auth.auth };
 }
+
+type KeyReader = (file: string) => string | undefined;
 
 function nodeSpecs(raw: RawLabConfig): NodeSpec[] {
   if (raw.nodes.provider === "static") {
@@ -145,17 +155,39 @@ function nodeSpecs(raw: RawLabConfig): NodeSpec[] {
   return [...make("control-plane", "cp", controlPlanes), ...make("worker", "worker", workers)];
 }
 
-/** Validates raw `kubelab:` values (already JSON-parsed); throws ConfigError listing every problem. */
+function sshSettings(
+  cfg: RawLabConfig,
+  keys: Required<Omit<KeyCheck, "problems">>,
+  sources: KeySources,
+  read: KeyReader,
+) {
+  const withKey = keys.auth !== "agent";
+  return {
+    user: cfg.ssh.user,
+    dialErrorLimit: cfg.ssh.dialErrorLimit,
+    auth: keys.auth,
+    privateKey: withKey ? pulumi.secret(keys.keyText) : undefined,
+    privateKeyPassword:
+      keys.auth === "key-with-passphrase" ? pulumi.secret(sources.sshKeyPassphrase as string) : undefined,
+    publicKey:
+      cfg.nodes.provider === "multipass" ? pulumi.output(read(cfg.ssh.publicKeyPath) as string) : pulumi.output(""),
+  };
+}
+
+/**
+ * Validates raw `kubelab:` values (already JSON-parsed) in one round: schema mistakes, cross-field
+ * problems and key problems together; throws ConfigError listing every one.
+ */
 export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources = {}): LabConfig {
-  const parsed = rawConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(schemaProblems(raw, parsed.error));
-  const cfg = parsed.data;
   const read = sources.readKeyFile ?? readIfExists;
-  const problems = [...configChecks.flatMap((check) => check(cfg)), ...keyProblems(cfg, sources, read)];
-  if (problems.length > 0) throw new ConfigError(problems);
-  const privateKey = sources.sshPrivateKey ?? pulumi.output(read(cfg.ssh.privateKeyPath) as string);
-  const publicKey =
-    cfg.nodes.provider === "multipass" ? pulumi.output(read(cfg.ssh.publicKeyPath) as string) : pulumi.output("");
+  const { parsed, problems } = parseSections(raw);
+  problems.push(...crossFieldProblems(parsed));
+  const keys =
+    parsed.ssh && parsed.nodes ? keyCheck({ ssh: parsed.ssh, nodes: parsed.nodes }, sources, read) : undefined;
+  problems.push(...(keys?.problems ?? []));
+  if (problems.length > 0 || !complete(parsed) || !keys?.auth || keys.keyText === undefined)
+    throw new ConfigError(problems);
+  const cfg = parsed;
   return {
     kubernetesVersion: cfg.kubernetesVersion,
     kubernetesMinor: cfg.kubernetesVersion.split(".").slice(0, 2).join("."),
@@ -165,12 +197,7 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
       controlPlaneEndpoint: cfg.nodes.controlPlaneEndpoint,
       multipass: cfg.nodes.multipass,
     },
-    ssh: {
-      user: cfg.ssh.user,
-      dialErrorLimit: cfg.ssh.dialErrorLimit,
-      privateKey: pulumi.secret(privateKey),
-      publicKey,
-    },
+    ssh: sshSettings(cfg, { auth: keys.auth, keyText: keys.keyText }, sources, read),
     network: {
       ...cfg.network,
       cni: cfg.network.cni,
@@ -188,7 +215,8 @@ export function networkPlan(config: LabConfig): NetworkPlan {
   return { nodeCidr, podCidr, serviceCidr, nodePortRange, cni, nodeCount: config.nodes.specs.length };
 }
 
-const SECRET_KEYS = ["sshPrivateKey"];
+/** Optional secrets: undeclared in Pulumi.yaml (a declared secret needs an encrypted default). */
+const SECRET_KEYS = ["sshPrivateKey", "sshKeyPassphrase"];
 
 /** Reads every `kubelab:` key of the current stack; unknown keys are reported, not ignored. */
 export function loadConfig(sources: Pick<KeySources, "readKeyFile"> = {}): LabConfig {
@@ -201,7 +229,11 @@ export function loadConfig(sources: Pick<KeySources, "readKeyFile"> = {}): LabCo
     raw[key] =
       key === "kubernetesVersion" || !(CONFIG_KEYS as string[]).includes(key) ? config.get(key) : config.getObject(key);
   }
-  // Optional secret: absent unless set with `pulumi config set --secret kubelab:sshPrivateKey`.
-  const keySet = (pulumi.runtime.getConfig("kubelab:sshPrivateKey") ?? "") !== "";
-  return parseLabConfig(raw, { ...sources, sshPrivateKey: keySet ? config.requireSecret("sshPrivateKey") : undefined });
+  // Read as plain text only to validate them; parseLabConfig hands them on as secrets.
+  const secret = (key: string) => pulumi.runtime.getConfig(`kubelab:${key}`) || undefined;
+  return parseLabConfig(raw, {
+    ...sources,
+    sshPrivateKey: secret("sshPrivateKey"),
+    sshKeyPassphrase: secret("sshKeyPassphrase"),
+  });
 }

@@ -143,25 +143,57 @@ export function checkNodes(raw: RawLabConfig): ConfigProblem[] {
       ),
     );
   }
-  if (controlPlanes > 1 && !raw.nodes.controlPlaneEndpoint) {
-    out.push(
-      problem(
-        "nodes.controlPlaneEndpoint",
-        undefined,
-        `required with ${controlPlanes} control planes: a stable address (VIP or DNS name, optional :port) in front of every API server`,
-      ),
-    );
+  return out;
+}
+
+const ENDPOINT_FORMAT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+function missingEndpoint(raw: RawLabConfig, controlPlanes: number): string {
+  const required = `required with ${controlPlanes} control planes`;
+  if (raw.nodes.provider !== "multipass")
+    return `${required}: a stable address (VIP or DNS name, optional :port) in front of every API server`;
+  // kubeadm init bakes the endpoint into every certificate and kubeconfig, before any VM address is known.
+  return (
+    `${required}, and on multipass it must exist before the VMs do: run a TCP load balancer for port 6443 ` +
+    `on an address the VMs reach (e.g. HAProxy on this machine's Multipass bridge address), or use a DNS name ` +
+    `you point at the control planes once they are up, and set kubelab:nodes.controlPlaneEndpoint to it ` +
+    `(host[:port]); or set kubelab:nodes.controlPlanes to 1`
+  );
+}
+
+/** Where an IPv4 endpoint can never serve the API: loopback, 0.0.0.0, or inside the pod or service range. */
+function unusableEndpoint(raw: RawLabConfig, host: string): string | undefined {
+  if (!isIp(host) || host.includes(":")) return undefined;
+  if (host === "0.0.0.0" || cidrContains("127.0.0.0/8", host))
+    return "is not an address the nodes can reach; use an address or DNS name in front of the API servers";
+  for (const field of ["podCidr", "serviceCidr"] as const) {
+    const cidr = raw.network[field];
+    if (isCidr(cidr) && cidrContains(cidr, host))
+      return `lies inside ${field} ${cidr}, which belongs to pods or Services; use an address outside the cluster's ranges`;
   }
-  if (raw.nodes.controlPlaneEndpoint && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(raw.nodes.controlPlaneEndpoint)) {
-    out.push(
+  return undefined;
+}
+
+/** `nodes.controlPlaneEndpoint`: present when HA needs it, well-formed, and reachable in principle. */
+export function checkEndpoint(raw: RawLabConfig): ConfigProblem[] {
+  const endpoint = raw.nodes.controlPlaneEndpoint;
+  const { controlPlanes } = roleCounts(raw);
+  if (!endpoint) {
+    return controlPlanes > 1
+      ? [problem("nodes.controlPlaneEndpoint", undefined, missingEndpoint(raw, controlPlanes))]
+      : [];
+  }
+  if (!ENDPOINT_FORMAT.test(endpoint)) {
+    return [
       problem(
         "nodes.controlPlaneEndpoint",
-        raw.nodes.controlPlaneEndpoint,
+        endpoint,
         "write a host name or IPv4 address with an optional :port, e.g. 192.168.56.100:6443",
       ),
-    );
+    ];
   }
-  return out;
+  const why = unusableEndpoint(raw, endpoint.split(":")[0]);
+  return why ? [problem("nodes.controlPlaneEndpoint", endpoint, why)] : [];
 }
 
 function duplicates(hosts: { name: string; address: string }[], field: "name" | "address"): ConfigProblem[] {
@@ -226,14 +258,16 @@ export function checkCni(raw: RawLabConfig): ConfigProblem[] {
   return [];
 }
 
-export const configChecks = [
-  checkVersion,
-  checkCidrs,
-  checkNodePorts,
-  checkNodes,
-  checkNetworkPlan,
-  checkNetworkPolicySupport,
-  checkCni,
+/** Each cross-field check with the config sections it reads: it runs only when they all parsed. */
+export const configChecks: { check: (raw: RawLabConfig) => ConfigProblem[]; reads: (keyof RawLabConfig)[] }[] = [
+  { check: checkVersion, reads: ["kubernetesVersion"] },
+  { check: checkCidrs, reads: ["network"] },
+  { check: checkNodePorts, reads: ["network", "app"] },
+  { check: checkNodes, reads: ["nodes", "network"] },
+  { check: checkEndpoint, reads: ["nodes", "network"] },
+  { check: checkNetworkPlan, reads: ["nodes", "network"] },
+  { check: checkNetworkPolicySupport, reads: ["app", "network"] },
+  { check: checkCni, reads: ["network"] },
 ];
 
 export { roleCounts };

@@ -101,5 +101,5 @@ export const rawConfigSchema = z.strictObject({
 
 export type RawLabConfig = z.infer<typeof rawConfigSchema>;
 export type HostSpec = z.infer<typeof host>;
-/** Every key under `kubelab:` that the program reads (besides the secret sshPrivateKey). */
+/** Every key under `kubelab:` that the program reads (besides the secrets sshPrivateKey and sshKeyPassphrase). */
 export const CONFIG_KEYS = Object.keys(rawConfigSchema.shape) as (keyof RawLabConfig)[];

@@ -147,9 +147,42 @@ const cases: { name: string; raw: Record<string, unknown>; message: string }[] =
   },
   {
     name: "controlPlaneEndpoint missing for HA",
-    raw: { nodes: { provider: "multipass", controlPlanes: 3, workers: 0 } },
+    raw: staticRaw({
+      nodes: {
+        provider: "static",
+        hosts: [
+          { name: "cp-1", address: "192.168.56.10", role: "control-plane" },
+          { name: "cp-2", address: "192.168.56.11", role: "control-plane" },
+          { name: "cp-3", address: "192.168.56.12", role: "control-plane" },
+        ],
+      },
+    }),
     message:
       "kubelab:nodes.controlPlaneEndpoint = (not set): required with 3 control planes: a stable address (VIP or DNS name, optional :port) in front of every API server",
+  },
+  {
+    name: "HA on multipass without an endpoint that exists before the VMs",
+    raw: { nodes: { provider: "multipass", controlPlanes: 3, workers: 0 } },
+    message:
+      "kubelab:nodes.controlPlaneEndpoint = (not set): required with 3 control planes, and on multipass it must exist before the VMs do: run a TCP load balancer for port 6443 on an address the VMs reach (e.g. HAProxy on this machine's Multipass bridge address), or use a DNS name you point at the control planes once they are up, and set kubelab:nodes.controlPlaneEndpoint to it (host[:port]); or set kubelab:nodes.controlPlanes to 1",
+  },
+  {
+    name: "a loopback controlPlaneEndpoint",
+    raw: { nodes: { provider: "multipass", controlPlanes: 3, workers: 0, controlPlaneEndpoint: "127.0.0.1:6443" } },
+    message:
+      'kubelab:nodes.controlPlaneEndpoint = "127.0.0.1:6443": is not an address the nodes can reach; use an address or DNS name in front of the API servers',
+  },
+  {
+    name: "a controlPlaneEndpoint inside the service CIDR",
+    raw: staticRaw({
+      nodes: {
+        provider: "static",
+        hosts: [{ name: "cp-1", address: "192.168.56.10", role: "control-plane" }],
+        controlPlaneEndpoint: "10.96.0.10",
+      },
+    }),
+    message:
+      'kubelab:nodes.controlPlaneEndpoint = "10.96.0.10": lies inside serviceCidr 10.96.0.0/12, which belongs to pods or Services; use an address outside the cluster\'s ranges',
   },
   {
     name: "networkpolicy-unenforced with flannel",
@@ -189,6 +222,26 @@ test("three different mistakes are reported together in one error", () => {
   assert.ok(keys.includes("- kubelab:kubernetesVersion"), keys.join("\n"));
   assert.ok(keys.includes("cidr-overlap kubelab:network.nodeCidr"), keys.join("\n"));
   assert.ok(keys.includes("service-cidr-size kubelab:network.serviceCidr"), keys.join("\n"));
+});
+
+test("schema mistakes and cross-field problems come in one round", () => {
+  const problems = problemsOf(
+    staticRaw({
+      ssh: { port: "22" },
+      app: { voteNodePort: "30004" },
+      network: { nodeCidr: "192.168.56.0/24", podCidr: "10.96.0.0/16" },
+      kubernetesVersion: "1.20",
+    }),
+  );
+  const keys = problems.map((p) => `${p.rule ?? "-"} ${p.key}`);
+  // Schema: ssh.port and app.voteNodePort are strings. Cross-field: the version, and the pod range
+  // overlapping the service range, which does not depend on the broken sections.
+  assert.ok(keys.includes("- kubelab:ssh.port"), keys.join("\n"));
+  assert.ok(keys.includes("- kubelab:app.voteNodePort"), keys.join("\n"));
+  assert.ok(keys.includes("- kubelab:kubernetesVersion"), keys.join("\n"));
+  assert.ok(keys.includes("cidr-overlap kubelab:network.podCidr"), keys.join("\n"));
+  // A check reading a broken section stays quiet rather than guess: no NodePort finding on the string port.
+  assert.ok(!keys.some((k) => k.startsWith("nodeport")), keys.join("\n"));
 });
 
 test("the error header counts the problems", () => {

@@ -2,8 +2,8 @@
 import { ConfigError, LabConfig, parseLabConfig } from "../config";
 import { ConfigProblem } from "../lib/config-checks";
 
-/** Key files exist for every test config: tests never touch ~/.ssh. */
-export const testKeys = { readKeyFile: (file: string) => `key material of ${file}` };
+/** Key files exist for every test config: tests never touch ~/.ssh, nor the SSH agent of whoever runs them. */
+export const testKeys = { readKeyFile: (file: string) => `key material of ${file}`, agentSocket: null };
 
 export function staticRaw(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

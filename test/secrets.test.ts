@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseJoinToken } from "../components/cluster/kubeadm-config";
-import { redactSecrets } from "../lib/mock-runtime";
+import * as fs from "fs";
+import * as path from "path";
+import { isSecretValue, redactSecrets, revealSecrets } from "../lib/mock-runtime";
 import { hosts, render, staticValues } from "./mocks";
 
 const SSH_KEY = "SENTINEL-SSH-KEY-q8Zr";
@@ -57,4 +59,28 @@ test("a malformed token step output fails without quoting it", () => {
       return /join-token/.test(error.message);
     },
   );
+});
+
+test("the SSH key passphrase reaches every connection as a secret and nowhere in plain text", async () => {
+  const encryptedKey = fs.readFileSync(path.join(__dirname, "fixtures", "ssh", "ed25519-encrypted"), "utf8");
+  const PASSPHRASE = "SENTINEL-PASSPHRASE-k2Vw";
+  const run = await render({
+    values: staticValues(hosts(1, 1), {
+      "kubelab:sshPrivateKey": encryptedKey,
+      "kubelab:sshKeyPassphrase": PASSPHRASE,
+    }),
+  });
+  const remote = run.run.resources.filter((r) => r.type === "command:remote:Command");
+  assert.ok(remote.length > 0);
+  for (const r of remote) {
+    assert.ok(isSecretValue(r.inputs.connection), `${r.name}: the connection is secret`);
+    const connection = revealSecrets(r.inputs.connection) as Record<string, unknown>;
+    assert.equal(connection.privateKeyPassword, PASSPHRASE, r.name);
+    assert.equal(connection.privateKey, encryptedKey, r.name);
+  }
+  for (const r of run.run.resources) {
+    for (const secret of [PASSPHRASE, encryptedKey.split("\n")[1]])
+      assert.ok(!JSON.stringify(redactSecrets(r.inputs)).includes(secret), `inputs of ${r.name}`);
+  }
+  for (const [file, content] of run.files) assert.ok(!content.includes(PASSPHRASE), file);
 });

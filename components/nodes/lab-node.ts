@@ -17,7 +17,10 @@ export function labNode(
       host: address,
       port: spec.sshPort,
       user: config.ssh.user,
+      // With neither (an encrypted key held by the SSH agent) the provider signs through the agent at
+      // its own SSH_AUTH_SOCK: storing that per-session path would change every step in each new session.
       privateKey: config.ssh.privateKey,
+      privateKeyPassword: config.ssh.privateKeyPassword,
       // Pinning the host key (known_hosts style) refuses a machine that is not the one configured.
       hostKey: spec.hostKey,
       // Freshly booted machines refuse SSH for a while; the default limit gives up in seconds.
