@@ -41,9 +41,8 @@ func (h *host) InstallDependencies(
 		return fmt.Errorf("looking for a package-manager workspace above %s: %w", dir, err)
 	}
 
-	ctx, stop := context.WithCancel(h.stopped)
-	defer stop()
-	defer context.AfterFunc(server.Context(), stop)()
+	ctx, release := h.operation(server.Context())
+	defer release()
 	fmt.Fprintf(stdout, "Installing dependencies in %s...\n", root)
 	pm, err := npm.Install(ctx, opts.packageManager, root, opts.production, stdout, stderr)
 	if err != nil {

@@ -28,15 +28,35 @@ type host struct {
 
 	mu            sync.Mutex
 	engineAddress string
-
-	// stopped is cancelled by the Cancel call; running programs and installs are interrupted.
-	stopped context.Context
-	cancel  context.CancelFunc
+	// ops is the context of the operations (programs, plugins, installs) running now; Cancel
+	// ends it and starts a fresh one, because a host the engine attached to
+	// (PULUMI_DEBUG_LANGUAGES) is sent Cancel after every command and then used again.
+	ops      context.Context
+	stopRuns context.CancelFunc
 }
 
 func newHost(engineAddress, tracing string) *host {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &host{engineAddress: engineAddress, tracing: tracing, stopped: ctx, cancel: cancel}
+	ops, stop := context.WithCancel(context.Background())
+	return &host{engineAddress: engineAddress, tracing: tracing, ops: ops, stopRuns: stop}
+}
+
+// operation returns a context for a new operation that ends with ctx (the gRPC call) or
+// with the next Cancel, whichever comes first. Call release when the operation is done.
+func (h *host) operation(ctx context.Context) (opCtx context.Context, release func()) {
+	h.mu.Lock()
+	ops := h.ops
+	h.mu.Unlock()
+	opCtx, stop := context.WithCancel(ops)
+	unhook := context.AfterFunc(ctx, stop)
+	return opCtx, func() { unhook(); stop() }
+}
+
+// stopOperations interrupts every running operation; later ones start unaffected.
+func (h *host) stopOperations() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopRuns()
+	h.ops, h.stopRuns = context.WithCancel(context.Background())
 }
 
 // engine returns the engine's address, set from the command line or by Handshake.
@@ -57,7 +77,10 @@ func (h *host) Handshake(
 	h.mu.Lock()
 	h.engineAddress = req.GetEngineAddress()
 	h.mu.Unlock()
-	if err := rpcutil.Healthcheck(h.stopped, req.GetEngineAddress(), engineHealthInterval, h.cancel); err != nil {
+	// This host was started by hand and outlives the engine: when the engine goes away, only
+	// what it was running is stopped (the health check then ends by itself).
+	if err := rpcutil.Healthcheck(context.Background(), req.GetEngineAddress(), engineHealthInterval,
+		h.stopOperations); err != nil {
 		return nil, fmt.Errorf("could not watch the engine at %s: %w", req.GetEngineAddress(), err)
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
@@ -71,7 +94,7 @@ func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 // Cancel is the engine asking for a graceful stop (e.g. after Ctrl-C): running node
 // processes get SIGINT so the SDK can flush what it has registered.
 func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	h.cancel()
+	h.stopOperations()
 	return &emptypb.Empty{}, nil
 }
 

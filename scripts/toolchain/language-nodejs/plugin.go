@@ -26,7 +26,8 @@ const (
 // engine reads the port to dial from the first stdout line, exactly as for a binary plugin.
 // The stream ends when node exits; a non-zero exit is sent as the plugin's exit code.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
-	ctx := server.Context()
+	ctx, release := h.operation(server.Context())
+	defer release()
 	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
 	if err != nil {
 		return err

@@ -47,9 +47,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 
 	// Stop node when the engine gives up on this call or sends Cancel.
-	runCtx, stop := context.WithCancel(h.stopped)
-	defer stop()
-	defer context.AfterFunc(ctx, stop)()
+	runCtx, release := h.operation(ctx)
+	defer release()
 
 	args := runArgs(req, opts, script, engine, h.tracing)
 	cmd := nodeCommand(runCtx, node, args, env, req.GetPwd())
