@@ -20,7 +20,7 @@ type hostFlags struct {
 }
 
 // valueFlags take a value, written either -name=value or as the following argument.
-// "root" is accepted for older engines and otherwise unused.
+// -root <dir> (taken by older language hosts) is accepted and ignored.
 var valueFlags = map[string]bool{"tracing": true, "runtime": true, "root": true, "v": true}
 
 // parseFlags reads the plugin command line. Unlike the standard flag package it does not

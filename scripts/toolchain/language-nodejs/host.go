@@ -32,12 +32,12 @@ type host struct {
 	// ends it and starts a fresh one, because a host the engine attached to
 	// (PULUMI_DEBUG_LANGUAGES) is sent Cancel after every command and then used again.
 	ops      context.Context
-	stopRuns context.CancelFunc
+	stopOps context.CancelFunc
 }
 
 func newHost(engineAddress, tracing string) *host {
 	ops, stop := context.WithCancel(context.Background())
-	return &host{engineAddress: engineAddress, tracing: tracing, ops: ops, stopRuns: stop}
+	return &host{engineAddress: engineAddress, tracing: tracing, ops: ops, stopOps: stop}
 }
 
 // operation returns a context for a new operation that ends with ctx (the gRPC call) or
@@ -55,8 +55,8 @@ func (h *host) operation(ctx context.Context) (opCtx context.Context, release fu
 func (h *host) stopOperations() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.stopRuns()
-	h.ops, h.stopRuns = context.WithCancel(context.Background())
+	h.stopOps()
+	h.ops, h.stopOps = context.WithCancel(context.Background())
 }
 
 // engine returns the engine's address, set from the command line or by Handshake.
