@@ -31,7 +31,7 @@ type host struct {
 	// ops is the context of the operations (programs, plugins, installs) running now; Cancel
 	// ends it and starts a fresh one, because a host the engine attached to
 	// (PULUMI_DEBUG_LANGUAGES) is sent Cancel after every command and then used again.
-	ops      context.Context
+	ops     context.Context
 	stopOps context.CancelFunc
 }
 
