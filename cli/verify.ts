@@ -36,6 +36,10 @@ export interface VerifyIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   run: Runner;
+  /** Asks for a secret on the terminal without echo; undefined when there is no terminal. */
+  askSecret?: (prompt: string) => string | undefined;
+  /** Where stacks/ lives. @default the repository this file is in */
+  repoRoot?: string;
 }
 
 /** A problem that stops the check before it could judge the network (exit 2). */
@@ -47,13 +51,33 @@ export interface VerifyInputs {
   settings: NetworkCheckSettings;
 }
 
-/** The local file backend `npm run up` uses (cli/pulumi.sh), unless the caller chose another. */
+/**
+ * The local file backend `npm run up` uses (cli/pulumi.sh), unless the caller chose another. The
+ * state passphrase is the caller's own (PULUMI_CONFIG_PASSPHRASE or _FILE), never a default.
+ */
 export function pulumiEnv(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): NodeJS.ProcessEnv {
-  return {
-    ...env,
-    PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repoRoot, ".pulumi-state")}`,
-    PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE ?? "",
-  };
+  return { ...env, PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repoRoot, ".pulumi-state")}` };
+}
+
+/** Pulumi's passphrase secrets provider keeps its salt in the stack file; other providers need no passphrase. */
+function usesPassphrase(stack: string, repoRoot: string): boolean {
+  const file = path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`);
+  return fs.existsSync(file) && /^encryptionsalt:/m.test(fs.readFileSync(file, "utf8"));
+}
+
+/**
+ * The environment of every Pulumi call. Without PULUMI_CONFIG_PASSPHRASE(_FILE), a passphrase stack
+ * asks on the terminal once, here: Pulumi's own prompt would go to the stdout this command reads.
+ * Without a terminal Pulumi itself says which variable to set.
+ */
+export function stackEnv(stack: string, io: VerifyIo): NodeJS.ProcessEnv {
+  const env = pulumiEnv(io.env, io.repoRoot ?? REPO_ROOT);
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE) return env;
+  if (!usesPassphrase(stack, io.repoRoot ?? REPO_ROOT)) return env;
+  const typed = io.askSecret?.(
+    `Passphrase of stack ${stack} (set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to skip this): `,
+  );
+  return typed === undefined ? env : { ...env, PULUMI_CONFIG_PASSPHRASE: typed };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -99,7 +123,7 @@ export function verifyInputs(stack: string, outputs: unknown): VerifyInputs {
 
 function readStackOutputs(stack: string, io: VerifyIo): unknown {
   const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
-  const result = io.run("pulumi", args, { env: pulumiEnv(io.env) });
+  const result = io.run("pulumi", args, { env: stackEnv(stack, io) });
   if (result.error)
     throw new UnreachableError(
       `cannot run the Pulumi CLI (${result.error.message}); see https://www.pulumi.com/docs/install/`,
@@ -222,6 +246,20 @@ export const spawnRunner: Runner = (program, args, options) => {
   return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "", error: result.error };
 };
 
+/** Reads a line from the terminal with echo off (bash's `read -s`, which macOS's bash 3.2 has too). */
+export function ttyAskSecret(prompt: string): string | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  const read = spawnSync(
+    "bash",
+    ["-c", 'IFS= read -rs -p "$1" answer </dev/tty && printf "%s" "$answer"; echo >&2', "ask", prompt],
+    {
+      encoding: "utf8",
+      stdio: ["inherit", "pipe", "inherit"],
+    },
+  );
+  return read.status === 0 ? read.stdout : undefined;
+}
+
 if (require.main === module) {
   process.exitCode = runVerify(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
@@ -229,5 +267,6 @@ if (require.main === module) {
     cwd: process.cwd(),
     env: process.env,
     run: spawnRunner,
+    askSecret: ttyAskSecret,
   });
 }

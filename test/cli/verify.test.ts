@@ -94,17 +94,37 @@ describe("npm run verify", () => {
     assert.ok(fs.existsSync(path.join(h.cwd, "here", "topology.md")));
   });
 
-  it("reads the selected stack from the repo's local backend with an empty default passphrase", () => {
+  it("reads the selected stack from the repo's local backend and never sets a passphrase of its own", () => {
     const h = harness({});
     runVerify(["--stack", "ha"], h.io);
     const [pulumi] = h.calls;
     assert.deepEqual(pulumi.args, ["stack", "output", "--json", "--show-secrets", "--stack", "ha"]);
     assert.match(pulumi.options.env.PULUMI_BACKEND_URL!, /^file:\/\/.*\/\.pulumi-state$/);
-    assert.equal(pulumi.options.env.PULUMI_CONFIG_PASSPHRASE, "");
-    assert.deepEqual(pulumiEnv({ PULUMI_BACKEND_URL: "s3://bucket", PULUMI_CONFIG_PASSPHRASE: "pw" }), {
-      PULUMI_BACKEND_URL: "s3://bucket",
-      PULUMI_CONFIG_PASSPHRASE: "pw",
-    });
+    assert.equal("PULUMI_CONFIG_PASSPHRASE" in pulumi.options.env, false);
+    assert.deepEqual(pulumiEnv({ PULUMI_BACKEND_URL: "s3://bucket" }), { PULUMI_BACKEND_URL: "s3://bucket" });
+  });
+
+  it("respects PULUMI_CONFIG_PASSPHRASE and _FILE, and otherwise asks once for a passphrase stack", () => {
+    const repoRoot = fs.mkdtempSync(path.join(os.tmpdir(), "verify-repo-"));
+    scratch.push(repoRoot);
+    fs.mkdirSync(path.join(repoRoot, "stacks"));
+    fs.writeFileSync(path.join(repoRoot, "stacks", "Pulumi.lab.yaml"), "encryptionsalt: v1:abc:def\nconfig: {}\n");
+    const asked: string[] = [];
+    const askSecret = (prompt: string) => (asked.push(prompt), "typed secret");
+    const envOf = (env: NodeJS.ProcessEnv) => {
+      const h = harness({}, env);
+      runVerify([], { ...h.io, repoRoot, askSecret });
+      return h.calls[0].options.env;
+    };
+    assert.equal(envOf({ PULUMI_CONFIG_PASSPHRASE: "set by me" }).PULUMI_CONFIG_PASSPHRASE, "set by me");
+    assert.equal(envOf({ PULUMI_CONFIG_PASSPHRASE: "" }).PULUMI_CONFIG_PASSPHRASE, "");
+    const fromFile = envOf({ PULUMI_CONFIG_PASSPHRASE_FILE: "/home/me/.lab-passphrase" });
+    assert.equal(fromFile.PULUMI_CONFIG_PASSPHRASE_FILE, "/home/me/.lab-passphrase");
+    assert.equal("PULUMI_CONFIG_PASSPHRASE" in fromFile, false);
+    assert.deepEqual(asked, []);
+    assert.equal(envOf({}).PULUMI_CONFIG_PASSPHRASE, "typed secret");
+    assert.equal(asked.length, 1);
+    assert.match(asked[0], /^Passphrase of stack lab \(set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
   });
 
   it("runs the collector locally with a private kubeconfig that is removed afterwards", () => {
