@@ -231,50 +231,65 @@ const ADDON_IMAGES: Partial<Record<Cni, string[]>> = { flannel: ["cni:flannel/fl
 
 /** What the stack needs and the manifest lacks or contradicts (files are checked separately). */
 export function contentProblems(m: BundleManifest, needs: OfflineNeeds, bundlePath: string): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  const bundle = (message: string) => out.push({ key: BUNDLE_KEY, value: bundlePath, message });
   const exact = m.kubernetesVersion.slice(1);
-  if (needs.kubernetesVersion !== exact) {
-    out.push({
-      key: "kubelab:kubernetesVersion",
-      value: needs.kubernetesVersion,
-      message:
-        `must be the bundle's exact patch: the bundle holds Kubernetes ${m.kubernetesVersion}, so set ${exact} ` +
-        `(or build a bundle for the version you want with npm run bundle -- --kubernetes v<patch>)`,
-    });
-  }
+  const version: ConfigProblem[] =
+    needs.kubernetesVersion === exact
+      ? []
+      : [
+          {
+            key: "kubelab:kubernetesVersion",
+            value: needs.kubernetesVersion,
+            message:
+              `must be the bundle's exact patch: the bundle holds Kubernetes ${m.kubernetesVersion}, so set ${exact} ` +
+              `(or build a bundle for the version you want with npm run bundle -- --kubernetes v<patch>)`,
+          },
+        ];
+  const bundle = (message: string): ConfigProblem => ({ key: BUNDLE_KEY, value: bundlePath, message });
+  return [
+    ...version,
+    ...nodeProblems(m).map(bundle),
+    ...addonProblems(m, needs.cni),
+    ...workloadProblems(m, needs).map(bundle),
+  ];
+}
+
+/** What install-bundle.sh installs and kubeadm pulls. */
+function nodeProblems(m: BundleManifest): string[] {
+  const out: string[] = [];
   const missing = (what: string, list: string[]) =>
-    list.length && bundle(`has no ${what} ${list.join(", ")}; ${REBUILD}`);
-  const installs = new Set(m.files.flatMap((f) => ("install" in f ? [f.install] : [])));
+    list.length && out.push(`has no ${what} ${list.join(", ")}; ${REBUILD}`);
+  const installs = m.files.flatMap((f) => ("install" in f ? [f.install] : []));
   missing("binary", [
-    ...BINARIES.filter((b) => ![...installs].some((i) => path.posix.basename(i) === b)),
-    ...CNI_PLUGINS.filter((p) => !installs.has(p)),
+    ...BINARIES.filter((b) => !installs.some((i) => path.posix.basename(i) === b)),
+    ...CNI_PLUGINS.filter((p) => !installs.includes(p)),
   ]);
   missing(
     "unit",
-    UNITS.filter((u) => !installs.has(u)),
+    UNITS.filter((u) => !installs.includes(u)),
   );
-  const refs = new Set(images(m).map((i) => i.ref));
+  const refs = images(m).map((i) => i.ref);
   missing(
     "image",
-    kubeadmImages(m).filter((r) => !refs.has(r)),
+    kubeadmImages(m).filter((r) => !refs.includes(r)),
   );
-  for (const list of [
-    duplicates(m.files.flatMap((f) => ("install" in f ? [f.install] : []))),
-    duplicates([...images(m).map((i) => i.ref)]),
-  ]) {
-    if (list.length) bundle(`lists ${list.join(", ")} more than once in ${MANIFEST}; ${REBUILD}`);
+  for (const list of [duplicates(installs), duplicates(refs)]) {
+    if (list.length) out.push(`lists ${list.join(", ")} more than once in ${MANIFEST}; ${REBUILD}`);
   }
-  out.push(...addonProblems(m, needs.cni));
+  return out;
+}
+
+/** The sample app's tiers and the network check's probe, when the stack runs them. */
+function workloadProblems(m: BundleManifest, needs: OfflineNeeds): string[] {
+  const out: string[] = [];
   const tiers = needs.appTiers.filter((t) => imagesFor(m, `app:${t}`).length === 0);
   if (tiers.length) {
-    bundle(
+    out.push(
       `has no image for the sample app's ${tiers.join(", ")} tier${tiers.length > 1 ? "s" : ""} (purpose ` +
         `${tiers.map((t) => `app:${t}`).join(", ")}); ${REBUILD} with the app, or set kubelab:app.enabled to false`,
     );
   }
   if (needs.probe && imagesFor(m, "probe").length === 0) {
-    bundle(
+    out.push(
       `has no image for the network check's probe (purpose probe); ${REBUILD}, or set kubelab:verify.enabled to false`,
     );
   }
