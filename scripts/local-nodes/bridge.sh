@@ -38,7 +38,8 @@ cmd_bridge_up() {
   need_linux
   need_root
   need_cmd ip iproute2
-  bridge_up "$1" "$2"
+  need_cmd flock util-linux
+  with_host_lock bridge_up "$1" "$2"
 }
 
 bridge_up() {
@@ -81,8 +82,17 @@ cmd_bridge_down() {
     log "bridge $br still has nodes attached ($ports); kept"
     return 0
   fi
-  ip link del dev "$br"
-  log "removed bridge $br"
+  with_host_lock remove_bridge "$br"
+}
+
+# The port check again under the lock: a node may have been started since.
+remove_bridge() {
+  if [ -n "$(ip -o link show master "$1")" ]; then
+    log "bridge $1 got a node attached meanwhile; kept"
+    return 0
+  fi
+  ip link del dev "$1"
+  log "removed bridge $1"
 }
 
 # check_address_free NAME BR A.B.C.D: not on the host, not another node's here, not answering.

@@ -153,6 +153,16 @@ cgroup_of_self() {
   echo /
 }
 
+# with_host_lock CMD...: one node.sh at a time changes host-wide things (bridges, sysctls): nodes
+# started together after a host reboot would otherwise race to create the same bridge.
+with_host_lock() {
+  mkdir -p "$HOST_STATE_DIR"
+  (
+    flock -w "$LOCK_TIMEOUT" 8 || die "$HOST_STATE_DIR/host.lock stayed held for ${LOCK_TIMEOUT}s"
+    "$@"
+  ) 8>"$HOST_STATE_DIR/host.lock"
+}
+
 # --- node state ------------------------------------------------------------------------------
 
 node_dir() { echo "$STATE_DIR/$1"; }

@@ -63,8 +63,8 @@ cmd_start() {
   if pid="$(node_pid "$name")"; then
     log "node $name is running (pid $pid)"
   else
-    host_tunables
-    bridge_up "$(env_get "$env" BRIDGE)" "$(env_get "$env" GATEWAY)/$(env_get "$env" PREFIX)"
+    with_host_lock host_tunables
+    with_host_lock bridge_up "$(env_get "$env" BRIDGE)" "$(env_get "$env" GATEWAY)/$(env_get "$env" PREFIX)"
     cleanup_runtime "$name"
     launch_node "$name"
   fi
