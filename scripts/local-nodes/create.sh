@@ -26,16 +26,8 @@ cmd_create() {
   local missing="" arg
   for arg in address bridge gateway user pubkey_file; do [ -n "${!arg}" ] || missing+=" --${arg//_/-}"; done
   [ -z "$missing" ] || die "create: missing$missing; $create_usage"
-  check_name "$name"
-  check_cidr "address" "$address"
-  check_bridge_name "$bridge"
-  check_ipv4 gateway "$gateway"
-  in_network "$gateway" "$(network_of "$address")" || die "gateway $gateway is outside the node's network $(network_of "$address")"
-  [ "$gateway" != "${address%/*}" ] || die "gateway $gateway is the node's own address; the gateway is the host's address on the bridge"
-  check_user "$user"
-  [ -z "$memory" ] || check_memory "$memory"
   hostname="${hostname:-$name}"
-  check_name "$hostname"
+  check_create_args "$name" "$address" "$bridge" "$gateway" "$user" "$memory" "$hostname"
   local pubkey
   pubkey="$(read_pubkey "$pubkey_file")"
   host_checks
@@ -51,12 +43,7 @@ cmd_create() {
     "USER=$user" "MEMORY=$memory" "HOSTNAME=$hostname" "ROOTFS=$rootfs" \
     "PUBKEY=$(echo "$pubkey" | awk '{ print $1 "-" $2 }' | sha256sum | cut -c1-16)")"
   if [ -f "$dir/created" ]; then
-    # A node keeps the rootfs it was made from, even after the cache key moved on.
-    local differs
-    differs="$(diff <(grep -v '^ROOTFS=' "$dir/node.env") <(grep -v '^ROOTFS=' <<<"$wanted") | sed -n 's/^< //p' | tr '\n' ' ' || true)"
-    [ -z "$differs" ] || die "node $name exists with other settings (${differs% }); destroy it first: node.sh destroy $name"
-    log "node $name exists; kept"
-    cat "$dir/host_key.pub"
+    keep_node "$name" "$wanted"
     return 0
   fi
   if [ -e "$dir" ]; then
@@ -69,6 +56,31 @@ cmd_create() {
   trap "destroy_node '$name' >/dev/null 2>&1 || true" EXIT
   make_node "$name" "$dir" "$rootfs" "$pubkey" "$wanted"
   trap - EXIT
+  cat "$dir/host_key.pub"
+}
+
+# check_create_args NAME A/P BRIDGE GATEWAY USER MEMORY HOSTNAME
+check_create_args() {
+  check_name "$1"
+  check_cidr "address" "$2"
+  check_bridge_name "$3"
+  check_ipv4 gateway "$4"
+  in_network "$4" "$(network_of "$2")" || die "gateway $4 is outside the node's network $(network_of "$2")"
+  [ "$4" != "${2%/*}" ] || die "gateway $4 is the node's own address; the gateway is the host's address on the bridge"
+  check_user "$5"
+  [ -z "$6" ] || check_memory "$6"
+  check_name "$7"
+}
+
+# keep_node NAME WANTED-ENV: an existing node with the same settings is kept (its host key printed);
+# other settings need a destroy first. A node keeps the rootfs it was made from, even after the
+# cache key moved on.
+keep_node() {
+  local name="$1" wanted="$2" dir differs
+  dir="$(node_dir "$name")"
+  differs="$(diff <(grep -v '^ROOTFS=' "$dir/node.env") <(grep -v '^ROOTFS=' <<<"$wanted") | sed -n 's/^< //p' | tr '\n' ' ' || true)"
+  [ -z "$differs" ] || die "node $name exists with other settings (${differs% }); destroy it first: node.sh destroy $name"
+  log "node $name exists; kept"
   cat "$dir/host_key.pub"
 }
 

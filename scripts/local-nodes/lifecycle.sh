@@ -102,6 +102,8 @@ make_cgroups() {
 launch_node() {
   local name="$1" dir env pid
   dir="$(node_dir "$name")" env="$(node_dir "$name")/node.env"
+  [ -d "$(env_get "$env" ROOTFS)" ] ||
+    die "the rootfs node $name was made from is gone ($(env_get "$env" ROOTFS)); rebuild it with node.sh rootfs (same release and kubelab version), or destroy the node and create it again"
   is_mounted "$dir/rootfs" ||
     mount -t overlay overlay -o "lowerdir=$(env_get "$env" ROOTFS),upperdir=$dir/upper,workdir=$dir/work" "$dir/rootfs"
   make_cgroups "$name" "$(env_get "$env" MEMORY)" >"$dir/cgroups"
