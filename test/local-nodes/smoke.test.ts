@@ -148,9 +148,8 @@ test(
     const lab = newLab();
     try {
       await runCommandText(local.bridgeUpCommand(lab.bridge, lab.plan.bridgeCidr), lab.stateDir);
-      // One at a time first: a cold rootfs build happens once, under node.sh's lock either way.
-      const first = await nodeUp(lab, lab.machines[0]);
-      const nodes = [first, await nodeUp(lab, lab.machines[1])];
+      // Together, as Pulumi creates them: a cold rootfs is built once, under node.sh's lock.
+      const nodes = await Promise.all(lab.machines.map((m) => nodeUp(lab, m)));
       for (const m of lab.machines) {
         lab.veths.push(fs.readFileSync(path.join(lab.stateDir, m, "veth"), "utf8").trim());
         lab.cgroups.push(
