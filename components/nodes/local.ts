@@ -5,6 +5,7 @@
 import { execFileSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { NodeRole } from "../../config";
 import {
   LOCAL_DEFAULTS,
@@ -40,8 +41,8 @@ export interface LocalNodesArgs {
   /** The Pulumi stack: part of each node's host-wide name, so stacks do not collide. */
   stack: string;
   /**
-   * Whether a node's container runs now, asked while the program runs; @default `node.sh status`.
-   * Offline renders pass their own (a real lookup would read this machine's nodes).
+   * Whether a node's container runs now, asked while the program runs; @default `node.sh status`
+   * on this host ("unknown" under the SDK's mocks, so offline renders do not depend on it).
    */
   nodeStatus?: (machine: string) => LocalNodeStatus;
 }
@@ -58,9 +59,9 @@ export interface LocalNode {
   resource: command.local.Command;
 }
 
-/** `node.sh status`, or "unknown" where it cannot run (another OS, no checkout of the script). */
+/** `node.sh status`, or "unknown" where it cannot run (another OS, no script) or under mocks. */
 export function hostNodeStatus(machine: string): LocalNodeStatus {
-  if (process.platform !== "linux") return { state: "unknown" };
+  if (process.platform !== "linux" || pulumi.runtime.getMonitor() instanceof MockMonitor) return { state: "unknown" };
   const [file, ...args] = statusArgv(machine);
   try {
     return parseStatus(execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));

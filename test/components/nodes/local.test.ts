@@ -123,6 +123,11 @@ describe("LocalNodes", () => {
     assert.ok(!worker.includes("boot-20260101T000000000Z"));
   });
 
+  it("under the SDK's mocks the host is not asked, so a render does not depend on this machine", async () => {
+    const run = await deploy(args({ nodeStatus: undefined }));
+    assert.match(String(byName(run.resources, "nodes-cp-1-machine").inputs.create), /start lab-cp-1 --token unknown </);
+  });
+
   it("refuses bad settings before registering anything, listing every problem", () => {
     assert.throws(
       () => new LocalNodes("nodes", args({ bridge: "this-name-is-too-long", nodeCidr: "10.0.0.0/30", memory: "lots" })),
