@@ -169,3 +169,16 @@ EOF
   # Another user's directory, a name that is not a bundle hash, anything else: kept.
   [ -d "$foreign" ] && [ -d "$SANDBOX/var-tmp/kubelab-bundle-notes" ] && [ -d "$SANDBOX/var-tmp/other" ] && [ -f "$BUNDLE/manifest.json" ]
 }
+
+@test "a dropped SSH session does not stop the install halfway" {
+  install_bundle_dead_channel
+  local ref
+  for ref in "${IMAGES[@]}"; do grep -q "^$ref " "$STUB_STATE/images" || fail "$ref not imported: $(cat "$CALLS")"; done
+  [ -s "$FAKE_ROOT/etc/containerd/config.toml" ]
+  called "systemctl enable kubelet" || fail "$(cat "$CALLS")"
+  # Nothing is left to do on the next run.
+  : >"$CALLS"
+  install_bundle
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [[ "${lines[0]}" == *"(0 updated), 3 units (0 updated), 5 images (0 imported, 5 already present)"* ]] || fail "$output"
+}
