@@ -1,31 +1,32 @@
-// The one way kubelab runs a scripts/node/*.sh on a node: values as a quoted env prefix (never
-// `environment`, which needs sshd AcceptEnv), secrets through stdin, secret-safe outputs.
-import * as fs from "fs";
-import * as path from "path";
+// The one way kubelab runs a scripts/node/*.sh on a node: by path in the shipped scripts folder
+// (components/node-scripts.ts), values as a quoted env prefix (never `environment`, which needs
+// sshd AcceptEnv), secrets through stdin, secret-safe outputs.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
+import { scriptBundle } from "./node-scripts";
 import { LabNode } from "./types";
-
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "node");
-
-export function readNodeScript(script: string): string {
-  return fs.readFileSync(path.join(SCRIPTS_DIR, `${script}.sh`), "utf8");
-}
 
 export type ScriptEnv = Record<string, pulumi.Input<string>>;
 
-/**
- * `sudo -n env A='1' B='2' bash -c '<script>' <script-name>`: what actually runs on the node,
- * under a comment line naming the node and step so logs and `npm run render` can tell them apart.
- */
-export function scriptCommand(script: string, env: Record<string, string> = {}, label?: StepLabel): string {
-  const assignments = Object.entries(env).map(([k, v]) => {
+/** `A='1' B='2'`: values for a script, quoted for the shell. */
+export function envAssignments(script: string, env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name for ${script}.sh: ${k}`);
     return `${k}=${quote([v])}`;
   });
-  const run = ["sudo -n env", ...assignments, "bash -c", quote([readNodeScript(script)]), `${script}.sh`].join(" ");
-  return label ? `${stepHeader(label)}\n${run}` : run;
+}
+
+/**
+ * `sudo -n env A='1' bash /opt/kubelab/scripts/<hash>/<script>.sh`: what actually runs on the node,
+ * under a comment line naming the node and step so logs and `npm run render` can tell them apart.
+ * A failure ends with a line naming the step, the node and the exit code, after the script's own.
+ */
+export function scriptCommand(script: string, env: Record<string, string> = {}, label?: StepLabel): string {
+  const run = ["sudo -n env", ...envAssignments(script, env), "bash", `${scriptBundle().dir}/${script}.sh`].join(" ");
+  if (!label) return run;
+  const failed = `kubelab: step ${label.step} failed on node ${label.node} with exit code $rc`;
+  return `${stepHeader(label)}\n${run} || { rc=$?; echo "${failed}" >&2; exit $rc; }`;
 }
 
 export interface StepLabel {

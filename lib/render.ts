@@ -2,6 +2,7 @@
 // scripts, kubeadm files, manifests and addon values. Secrets never leave as plain text.
 import { parse as shellParse } from "shell-quote";
 import YAML from "yaml";
+import { NODE_SCRIPTS_ROOT, readNodeScript, scriptBundle } from "../components/node-scripts";
 import { parseStepHeader } from "../components/remote";
 import {
   ProgramRun,
@@ -50,13 +51,40 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** `bash /opt/kubelab/scripts/<hash>/<script>.sh`: the shipped script a command runs. */
+const SHIPPED_SCRIPT = new RegExp(`\\bbash (${NODE_SCRIPTS_ROOT}/[0-9a-f]+/([a-z0-9-]+)\\.sh)\\b`);
+
+/** The script text after the command, commented out: what the path holds on the node. */
+function scriptAppendix(command: string, stdin: unknown): string[] {
+  const shipped = SHIPPED_SCRIPT.exec(command);
+  if (shipped) {
+    const text = readNodeScript(shipped[2]).replace(/\n$/, "");
+    return [
+      "",
+      `# ---- ${shipped[1]}, shipped from scripts/node/${shipped[2]}.sh ----`,
+      ...text.split("\n").map((l) => `# ${l}`.trimEnd()),
+    ];
+  }
+  if (typeof stdin === "string" && stdin === scriptBundle().archive) {
+    const { names, dir } = scriptBundle();
+    return ["", `# stdin: a tar (base64) of scripts/node, unpacked into ${dir}: ${names.join(", ")}`];
+  }
+  return [];
+}
+
 function nodeScripts(resources: RecordedResource[], files: RenderedFiles): void {
   for (const r of resources.filter((res) => res.type === "command:remote:Command")) {
     for (const field of ["create", "delete"] as const) {
       const command = text(r.inputs[field]);
       const label = command ? parseStepHeader(command) : undefined;
       if (!command || !label) continue;
-      files.set(`nodes/${label.node}/${label.step}.sh`, `#!/usr/bin/env bash\n# resource: ${r.name}\n${command}\n`);
+      const body = [
+        "#!/usr/bin/env bash",
+        `# resource: ${r.name}`,
+        command,
+        ...scriptAppendix(command, r.inputs.stdin),
+      ];
+      files.set(`nodes/${label.node}/${label.step}.sh`, `${body.join("\n")}\n`);
       if (label.step === "init") files.set("kubeadm/init.yaml", commandEnv(command).KUBEADM_CONFIG ?? "");
     }
     if (isSecretValue(r.inputs.stdin) && /-join$/.test(r.name)) files.set(`kubeadm/${joinFileName(r)}`, joinConfig(r));

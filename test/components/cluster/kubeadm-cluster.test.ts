@@ -15,7 +15,7 @@ test("worker joins depend only on the token step and their own prepare, so they 
   const run = await render({ values: staticValues(hosts(1, 3)) });
   for (const worker of ["worker-1", "worker-2", "worker-3"]) {
     const join = resource(run, `cluster-${worker}-join`);
-    assert.deepEqual(join.dependsOn, ["cluster-join-token", `cluster-${worker}-prepare`]);
+    assert.deepEqual(join.dependsOn, ["cluster-join-token", `cluster-${worker}-prepare`, `scripts-${worker}`]);
     const upstream = transitiveDeps(run, join.name);
     for (const other of named(run, /-join$/)) assert.ok(!upstream.has(other.name), `${worker} waits for ${other.name}`);
   }
@@ -64,7 +64,7 @@ test("removing a node drains it from a control plane before resetting it", async
   assert.ok(registered.dependsOn.includes("cluster-worker-1-join"), "drain (its delete) runs before the join's reset");
   assert.match(String(registered.inputs.delete), /step=remove-node-delete|remove-node/);
   assert.match(String(registered.inputs.delete), / NODE_NAME=worker-1 /);
-  assert.match(String(resource(run, "cluster-worker-1-join").inputs.delete), /kubeadm reset/);
+  assert.match(String(resource(run, "cluster-worker-1-join").inputs.delete), /\/reset\.sh/);
 });
 
 test("the kubeconfig output is secret and points at the control-plane endpoint", async () => {

@@ -27,6 +27,7 @@ function fakeNode(name: string, address: string): LabNode {
     role: "control-plane",
     address: pulumi.output(address),
     connection: pulumi.secret({ host: address, user: "ubuntu", privateKey: KEY }),
+    ssh: { port: 22, user: "ubuntu", privateKey: pulumi.secret(KEY) },
     readyAfter: [],
   };
 }

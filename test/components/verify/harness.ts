@@ -29,6 +29,7 @@ export function fakeNode(name: string, address: string, readyAfter: pulumi.Resou
     role: "control-plane",
     address: pulumi.output(address),
     connection: pulumi.secret({ host: address, user: "ubuntu", privateKey: "KEY" }),
+    ssh: { port: 22, user: "ubuntu", privateKey: pulumi.secret("KEY") },
     readyAfter,
   };
 }

@@ -24,7 +24,7 @@ describe("NetworkCheck", () => {
     const run = await deploy();
     const collect = byName(run.resources, "verify-collect");
     const create = String(collect.inputs.create);
-    assert.match(create, /network-check\.sh$/);
+    assert.match(create, /\/network-check\.sh \|\| \{/);
     assert.equal(collect.inputs.environment, undefined);
     assert.deepEqual(commandEnv(create), {
       KUBECONFIG: "/etc/kubernetes/admin.conf",
@@ -40,7 +40,7 @@ describe("NetworkCheck", () => {
   it("removes its probes on destroy with the cleanup script, best effort", async () => {
     const run = await deploy();
     const del = String(byName(run.resources, "verify-collect").inputs.delete);
-    assert.match(del, /network-check-cleanup\.sh \|\| true$/);
+    assert.match(del, /\/network-check-cleanup\.sh \|\| .* \|\| true$/);
     assert.deepEqual(commandEnv(del), {
       KUBECONFIG: "/etc/kubernetes/admin.conf",
       PROBE_NAMESPACE: "kubelab-netcheck",
