@@ -35,14 +35,14 @@ source_stamp() { # DIR FLAGS...
   {
     go version
     printf '%s\n' "$@"
-    find "$dir" -maxdepth 1 -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'VERSION' \) \
-      -print0 | sort -z | xargs -0 sha256sum
+    (cd "$dir" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'VERSION' \) \
+      -not -name '*_test.go' -print0 | sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 }
 
-# build COMPONENT VERSION DIR PACKAGE LDFLAGS [TAGS]
+# build COMPONENT VERSION DIR PACKAGE BINARY LDFLAGS [TAGS]
 build() {
-  local component="$1" version="$2" dir="$3" package="$4" ldflags="$5" tags="${6:-}"
+  local component="$1" version="$2" dir="$3" package="$4" binary="$5" ldflags="$6" tags="${7:-}"
   local out="$TOOLCHAIN_DIR/$component-$version" stamp started
   stamp="$(source_stamp "$dir" "$package" "$ldflags" "$tags")"
   if [ -f "$out/.built" ] && [ "$(cat "$out/.built")" = "$stamp" ]; then
@@ -53,7 +53,7 @@ build() {
   local tmp="$out.partial"
   rm -rf "$tmp" && mkdir -p "$tmp"
   if [ -x "$dir/prepare.sh" ]; then (cd "$dir" && ./prepare.sh "$version"); fi
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath ${tags:+-tags "$tags"} -ldflags "$ldflags" -o "$tmp/" "$package") ||
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath ${tags:+-tags "$tags"} -ldflags "$ldflags" -o "$tmp/$binary" "$package") ||
     die "building $component $version failed (see the go output above); re-run to resume"
   echo "$stamp" >"$tmp/.built"
   rm -rf "$out" && mv "$tmp" "$out"
@@ -100,11 +100,12 @@ main() {
   mkdir -p "$TOOLCHAIN_DIR" "$TOOLCHAIN_BIN" "$PULUMI_HOME"
   log "building into $TOOLCHAIN_DIR (a cold build takes 20-30 minutes on 2 cores; cached components take seconds)"
   local started=$SECONDS
-  build pulumi "$pv" "$here/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  build pulumi "$pv" "$here/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
     "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pv" osusergo,grpcnotrace
-  build language-nodejs "$pv" "$here/language-nodejs" . "-s -w -X main.version=$pv"
-  build command "$cv" "$here/command" . "-s -w -X main.version=$cv"
-  build kubernetes "$kv" "$here/kubernetes" . \
+  build language-nodejs "$pv" "$here/language-nodejs" . pulumi-language-nodejs "-s -w"
+  build command "$cv" "$here/command" ./cmd/pulumi-resource-command pulumi-resource-command \
+    "-s -w -X kubelab.local/toolchain/command/internal/version.Version=v$cv"
+  build kubernetes "$kv" "$here/kubernetes" . pulumi-resource-kubernetes \
     "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$kv"
   install -m 0755 "$TOOLCHAIN_DIR/pulumi-$pv/pulumi" "$TOOLCHAIN_DIR/language-nodejs-$pv/pulumi-language-nodejs" \
     "$TOOLCHAIN_BIN/"
