@@ -97,6 +97,9 @@ export function objectsFromResources(resources: PolicyResourceLike[]): Converted
     if (!type) continue;
     const unknown = { found: false };
     const props = (plain(r.props, unknown) ?? {}) as K8sObject;
+    // In a preview of a cluster that does not exist yet (its kubeconfig is unknown) the engine hands
+    // the pack objects with no outputs at all: nothing is known about them, not an object without ports.
+    if (Object.keys(props).length === 0) unknown.found = true;
     const metadata = { ...(props.metadata ?? {}) };
     // Before the provider auto-names it, an object's name is the Pulumi resource name.
     if (typeof metadata.name !== "string") metadata.name = r.name;

@@ -122,3 +122,14 @@ test("values unknown during preview are skipped instead of failing the policy, a
   assert.deepEqual([...converted.incomplete], ["Service/default/pending"]);
   assert.deepEqual(run(stackArgs([svc]), "error"), []);
 });
+
+test("objects with no values yet (a preview before the cluster exists) are not reported", () => {
+  const unknownService = resource("kubernetes:core/v1:Service", "db", {});
+  for (const severity of ["error", "warning"] as const) {
+    assert.deepEqual(
+      run(stackArgs([deployment, unknownService]), severity).filter((r) => r.urn === unknownService.urn),
+      [],
+    );
+  }
+  assert.deepEqual([...objectsFromResources([unknownService]).incomplete], ["Service/default/db"]);
+});
