@@ -1,34 +1,21 @@
-// `npm run verify [-- --stack NAME] [--out DIR]`: re-runs the live network check against the
-// deployed stack from this machine and prints the report (DESIGN §4).
+// `npm run verify [-- --stack NAME] [--out DIR]`: re-runs the live network check of a deployed
+// stack and prints the report (DESIGN §4). It runs network-check.sh on the first control plane over
+// the stack's own SSH access, as `pulumi up` does (components/verify/collect.ts): this machine needs
+// the Pulumi CLI and ssh, no kubectl, any bash.
 // Exit 0 every requirement holds, 1 one does not, 2 the stack or the cluster cannot be reached.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { CheckHost, Runner, collectOverSsh, runnerEnv, spawnRunner } from "../components/verify/collect";
 import { evaluate, formatReport } from "../components/verify/evaluate";
-import { Observations, parseObservations } from "../components/verify/observations";
-import { collectorEnv, NetworkCheckSettings, nodeAddressList, planOf } from "../components/verify/targets";
+import { Observations } from "../components/verify/observations";
+import { NetworkCheckSettings, planOf } from "../components/verify/targets";
 import { topologyMarkdown } from "../components/verify/topology";
+import { stackSshSecrets } from "../lib/config-ssh";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
-export const COLLECTOR = path.join(REPO_ROOT, "scripts", "node", "network-check.sh");
-
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** Set when the program could not be started (ENOENT: not installed). */
-  error?: Error;
-}
-
-export interface RunOptions {
-  env: NodeJS.ProcessEnv;
-  /** Show the program's stderr live (progress of the collector) instead of capturing it. */
-  passStderr?: boolean;
-}
-
-export type Runner = (program: string, args: string[], options: RunOptions) => RunResult;
+export type { RunOptions, RunResult, Runner } from "../components/verify/collect";
 
 export interface VerifyIo {
   stdout: (text: string) => void;
@@ -38,16 +25,15 @@ export interface VerifyIo {
   run: Runner;
   /** Asks for a secret on the terminal without echo; undefined when there is no terminal. */
   askSecret?: (prompt: string) => string | undefined;
-  /** Where stacks/ lives. @default the repository this file is in */
+  /** Where stacks/ lives and relative key paths resolve. @default the repository this file is in */
   repoRoot?: string;
 }
 
 /** A problem that stops the check before it could judge the network (exit 2). */
 export class UnreachableError extends Error {}
 
-/** The stack outputs `npm run verify` reads: `kubeconfig` (secret), `networkCheck`, and `nodes`. */
+/** What `npm run verify` reads from the stack outputs `networkCheck` and `nodes`. */
 export interface VerifyInputs {
-  kubeconfig: string;
   settings: NetworkCheckSettings;
 }
 
@@ -82,12 +68,18 @@ export function stackEnv(stack: string, io: VerifyIo): NodeJS.ProcessEnv {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+function checkHost(via: unknown): CheckHost | undefined {
+  if (!isObject(via)) return undefined;
+  const { node, host, port, user, hostKey } = via;
+  if (typeof node !== "string" || typeof host !== "string" || typeof port !== "number" || typeof user !== "string")
+    return undefined;
+  return { node, host, port, user, ...(typeof hostKey === "string" ? { hostKey } : {}) };
+}
+
 /** Picks what the check needs out of `pulumi stack output --json`; names every missing output. */
 export function verifyInputs(stack: string, outputs: unknown): VerifyInputs {
   const out = isObject(outputs) ? outputs : {};
   const problems: string[] = [];
-  if (typeof out.kubeconfig !== "string" || !out.kubeconfig)
-    problems.push("kubeconfig: missing (the admin kubeconfig the cluster exports)");
   const check = out.networkCheck;
   if (!isObject(check)) {
     problems.push("networkCheck: missing (deployed with kubelab:verify.enabled false?)");
@@ -96,6 +88,8 @@ export function verifyInputs(stack: string, outputs: unknown): VerifyInputs {
       if (typeof check[key] !== "string") problems.push(`networkCheck.${key}: missing or not a string`);
     for (const key of ["services", "nodePorts"])
       if (!Array.isArray(check[key])) problems.push(`networkCheck.${key}: missing or not a list`);
+    if (!checkHost(check.via))
+      problems.push("networkCheck.via: missing (the control plane the check runs on; deployed by an older kubelab?)");
   }
   // `nodes` is the stack's own list of machines; the check's copy stands in for older stacks.
   const nodes = Array.isArray(out.nodes) ? out.nodes : isObject(check) ? check.nodes : undefined;
@@ -117,66 +111,54 @@ export function verifyInputs(stack: string, outputs: unknown): VerifyInputs {
     probeImage: c.probeImage as string,
     namespace: c.namespace as string,
     timeoutSeconds: typeof c.timeoutSeconds === "number" ? c.timeoutSeconds : 180,
+    via: checkHost(c.via) as CheckHost,
   };
-  return { kubeconfig: out.kubeconfig as string, settings };
+  return { settings };
 }
 
-function readStackOutputs(stack: string, io: VerifyIo): unknown {
-  const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
-  const result = io.run("pulumi", args, { env: stackEnv(stack, io) });
+/** `pulumi <args>` printing JSON, in the stack's environment (backend and passphrase). */
+function pulumiJson(what: string, args: string[], env: NodeJS.ProcessEnv, io: VerifyIo): unknown {
+  const result = io.run("pulumi", args, { env });
   if (result.error)
     throw new UnreachableError(
       `cannot run the Pulumi CLI (${result.error.message}); see https://www.pulumi.com/docs/install/`,
     );
   if (result.status !== 0)
-    throw new UnreachableError(
-      `cannot read the outputs of stack ${stack}: ${result.stderr.trim() || `exit ${result.status}`}`,
-    );
+    throw new UnreachableError(`cannot read ${what}: ${result.stderr.trim() || `exit ${result.status}`}`);
   try {
     return JSON.parse(result.stdout);
   } catch {
-    throw new UnreachableError(`\`pulumi stack output --json\` printed something that is not JSON for stack ${stack}`);
+    throw new UnreachableError(
+      `\`pulumi ${args.slice(0, 2).join(" ")}\` printed something that is not JSON for ${what}`,
+    );
   }
 }
 
-function checkReachable(kubeconfig: string, io: VerifyIo): void {
-  const result = io.run("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", "get", "--raw=/readyz"], {
-    env: io.env,
-  });
-  if (result.error) throw new UnreachableError(`cannot run kubectl (${result.error.message}); install it to verify`);
-  if (result.status !== 0)
-    throw new UnreachableError(`kubectl cannot reach the cluster: ${result.stderr.trim() || `exit ${result.status}`}`);
+function readFileIfExists(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
-/** The collector's env for a run from this machine. */
-export function scriptEnv(inputs: VerifyInputs, kubeconfigPath: string, keepProbes: boolean): Record<string, string> {
-  return {
-    ...collectorEnv(inputs.settings),
-    KUBECONFIG: kubeconfigPath,
-    NODE_ADDRESSES: nodeAddressList(inputs.settings.nodes.filter((n) => n.address)),
-    KEEP_PROBES: keepProbes ? "1" : "0",
-  };
-}
-
-function collect(inputs: VerifyInputs, keepProbes: boolean, io: VerifyIo): Observations {
-  // The admin kubeconfig is a secret: a private file that lives only as long as this run.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-verify-"));
-  try {
-    const kubeconfig = path.join(dir, "kubeconfig");
-    fs.writeFileSync(kubeconfig, inputs.kubeconfig, { mode: 0o600 });
-    checkReachable(kubeconfig, io);
-    const env = { ...io.env, ...scriptEnv(inputs, kubeconfig, keepProbes) };
-    const result = io.run("bash", [COLLECTOR], { env, passStderr: true });
-    if (result.error || result.status !== 0)
-      throw new UnreachableError(`network-check.sh failed (${result.error?.message ?? `exit ${result.status}`})`);
-    try {
-      return parseObservations(result.stdout);
-    } catch (error) {
-      throw new UnreachableError((error as Error).message);
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+function collect(
+  stack: string,
+  settings: NetworkCheckSettings,
+  keepProbes: boolean,
+  env: NodeJS.ProcessEnv,
+  io: VerifyIo,
+): Observations {
+  const config = pulumiJson(
+    `the config of stack ${stack}`,
+    ["config", "--json", "--show-secrets", "--stack", stack],
+    env,
+    io,
+  );
+  const secrets = stackSshSecrets(
+    isObject(config) ? (config as never) : {},
+    io.repoRoot ?? REPO_ROOT,
+    readFileIfExists,
+  );
+  const collected = collectOverSsh(settings, { ...io.env, ...runnerEnv(settings.via, secrets) }, io.run, keepProbes);
+  if ("error" in collected) throw new UnreachableError(collected.error);
+  return collected.observations;
 }
 
 function positiveInt(value: string): number {
@@ -211,10 +193,17 @@ export function runVerify(argv: string[], io: VerifyIo): number {
   try {
     cmd.parse(argv, { from: "user" });
     const opts = cmd.opts() as { stack: string; out: string; timeout?: number; keepProbes?: boolean };
-    const inputs = verifyInputs(opts.stack, readStackOutputs(opts.stack, io));
-    if (opts.timeout) inputs.settings.timeoutSeconds = opts.timeout;
-    const observations = collect(inputs, !!opts.keepProbes, io);
-    const report = evaluate(observations, planOf(inputs.settings));
+    const env = stackEnv(opts.stack, io);
+    const outputs = pulumiJson(
+      `the outputs of stack ${opts.stack}`,
+      ["stack", "output", "--json", "--show-secrets", "--stack", opts.stack],
+      env,
+      io,
+    );
+    const { settings } = verifyInputs(opts.stack, outputs);
+    if (opts.timeout) settings.timeoutSeconds = opts.timeout;
+    const observations = collect(opts.stack, settings, !!opts.keepProbes, env, io);
+    const report = evaluate(observations, planOf(settings));
     io.stdout(`${formatReport(report)}\n`);
     writeResults(
       path.resolve(io.cwd, opts.out),
@@ -235,16 +224,6 @@ export function runVerify(argv: string[], io: VerifyIo): number {
     throw error;
   }
 }
-
-export const spawnRunner: Runner = (program, args, options) => {
-  const result = spawnSync(program, args, {
-    env: options.env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ["ignore", "pipe", options.passStderr ? "inherit" : "pipe"],
-  });
-  return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "", error: result.error };
-};
 
 /** Reads a line from the terminal with echo off (bash's `read -s`, which macOS's bash 3.2 has too). */
 export function ttyAskSecret(prompt: string): string | undefined {

@@ -63,15 +63,13 @@ export interface NodeStepArgs {
   stdin?: pulumi.Input<string>;
   /** The step prints secrets (tokens, kubeconfig): hide stdout/stderr and all logs. */
   secretOutput?: boolean;
-  /** Best-effort teardown script run on `pulumi destroy` (or when the step is replaced). */
-  deleteScript?: { script: string; env?: ScriptEnv };
   /** Values whose change must re-run the step. */
   triggers?: pulumi.Input<unknown>[];
   /** Run the step on another node's connection (e.g. drain from a control plane). */
   via?: LabNode;
 }
 
-/** One remote step of the bootstrap, named `<component>-<node>-<step>` by the caller. */
+/** One remote step of the bootstrap, named `<component>-<node>-<step>` by the caller; never has a delete. */
 export function nodeStep(name: string, args: NodeStepArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
   const target = args.via ?? args.node;
   const secret = args.secretOutput || args.stdin !== undefined;
@@ -80,14 +78,8 @@ export function nodeStep(name: string, args: NodeStepArgs, opts: pulumi.CustomRe
     {
       connection: target.connection,
       create: commandText(args.script, args.env, { node: target.name, step: args.step ?? args.script }),
-      // A delete that fails (VM already gone) must not block destroy: the script itself is
-      // best-effort and the `|| true` keeps an unreachable command from erroring.
-      delete: args.deleteScript
-        ? pulumi.interpolate`${commandText(args.deleteScript.script, args.deleteScript.env, {
-            node: target.name,
-            step: `${args.step ?? args.script}-delete`,
-          })} || true`
-        : undefined,
+      // No delete here: it would dial the stored connection, and a node that is gone stops
+      // `pulumi destroy` for minutes. Teardown runs from a companion step (teardown.ts).
       stdin: args.stdin,
       triggers: args.triggers,
       addPreviousOutputInEnv: false,

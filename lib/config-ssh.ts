@@ -1,6 +1,8 @@
 // How kubelab logs in to its nodes: the private key as given, the key plus its passphrase, or the
 // SSH agent when the key is encrypted and no passphrase is configured. Key text never reaches a
 // message; problems name the config key and the file path only.
+import * as os from "os";
+import * as path from "path";
 import { ConfigProblem } from "./config-checks";
 
 const OPENSSH_BLOCK = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/;
@@ -54,4 +56,41 @@ export function sshAuth(input: SshAuthInput): { auth: SshAuth } | { problem: Con
         "an agent (`ssh-add KEYFILE`) and run with SSH_AUTH_SOCK set",
     },
   };
+}
+
+/** One value of `pulumi config --json --show-secrets`. */
+interface ConfigEntry {
+  value?: string;
+  objectValue?: unknown;
+}
+
+/**
+ * The SSH secrets a deployed stack logs in with, for OpenSSH on this machine (`npm run verify`):
+ * `KUBELAB_SSH_KEY` (the secret kubelab:sshPrivateKey, else the ssh.privateKeyPath file) and
+ * `KUBELAB_SSH_KEY_PASSPHRASE`. An encrypted key without a passphrase is left to the SSH agent.
+ * `config` is `pulumi config --json --show-secrets`; relative key paths resolve against `projectRoot`.
+ */
+export function stackSshSecrets(
+  config: Record<string, ConfigEntry>,
+  projectRoot: string,
+  readFile: (file: string) => string | undefined,
+): Record<string, string> {
+  const ssh = config["kubelab:ssh"]?.objectValue ?? parseJson(config["kubelab:ssh"]?.value);
+  const keyPath = (ssh as { privateKeyPath?: unknown } | undefined)?.privateKeyPath;
+  const file = typeof keyPath === "string" ? keyPath : "~/.ssh/id_ed25519";
+  const expanded = file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(projectRoot, file);
+  const key = config["kubelab:sshPrivateKey"]?.value || readFile(expanded);
+  const passphrase = config["kubelab:sshKeyPassphrase"]?.value;
+  if (!key || (keyIsEncrypted(key) && !passphrase)) return {};
+  return keyIsEncrypted(key) && passphrase
+    ? { KUBELAB_SSH_KEY: key, KUBELAB_SSH_KEY_PASSPHRASE: passphrase }
+    : { KUBELAB_SSH_KEY: key };
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }

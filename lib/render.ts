@@ -53,18 +53,24 @@ function text(value: unknown): string | undefined {
 
 /** `bash /opt/kubelab/scripts/<hash>/<script>.sh`: the shipped script a command runs. */
 const SHIPPED_SCRIPT = new RegExp(`\\bbash (${NODE_SCRIPTS_ROOT}/[0-9a-f]+/([a-z0-9-]+)\\.sh)\\b`);
+/** `run-over-ssh.sh <script>.sh`: a script sent over SSH from this machine (teardown). */
+const SENT_SCRIPT = /\brun-over-ssh\.sh ([a-z0-9-]+)\.sh\b/;
+/** The network check step sends network-check.sh the same way (components/verify/gate.ts). */
+const GATE = /\bcomponents\/verify\/gate\.ts\b/;
 
-/** The script text after the command, commented out: what the path holds on the node. */
+function commented(title: string, script: string): string[] {
+  const text = readNodeScript(script).replace(/\n$/, "");
+  return ["", `# ---- ${title} ----`, ...text.split("\n").map((l) => `# ${l}`.trimEnd())];
+}
+
+/** The script text after the command, commented out: what runs on the node. */
 function scriptAppendix(command: string, stdin: unknown): string[] {
   const shipped = SHIPPED_SCRIPT.exec(command);
-  if (shipped) {
-    const text = readNodeScript(shipped[2]).replace(/\n$/, "");
-    return [
-      "",
-      `# ---- ${shipped[1]}, shipped from scripts/node/${shipped[2]}.sh ----`,
-      ...text.split("\n").map((l) => `# ${l}`.trimEnd()),
-    ];
-  }
+  if (shipped) return commented(`${shipped[1]}, shipped from scripts/node/${shipped[2]}.sh`, shipped[2]);
+  const sent = SENT_SCRIPT.exec(command);
+  if (sent) return commented(`scripts/node/${sent[1]}.sh, sent over SSH from this machine`, sent[1]);
+  if (GATE.test(command))
+    return commented("scripts/node/network-check.sh, sent over SSH from this machine", "network-check");
   if (typeof stdin === "string" && stdin === scriptBundle().archive) {
     const { names, dir } = scriptBundle();
     return ["", `# stdin: a tar (base64) of scripts/node, unpacked into ${dir}: ${names.join(", ")}`];
@@ -73,14 +79,16 @@ function scriptAppendix(command: string, stdin: unknown): string[] {
 }
 
 function nodeScripts(resources: RecordedResource[], files: RenderedFiles): void {
-  for (const r of resources.filter((res) => res.type === "command:remote:Command")) {
+  for (const r of resources.filter((res) => res.type.startsWith("command:"))) {
     for (const field of ["create", "delete"] as const) {
       const command = text(r.inputs[field]);
       const label = command ? parseStepHeader(command) : undefined;
       if (!command || !label) continue;
+      const where = r.type === "command:local:Command" ? ["# runs on the machine running Pulumi"] : [];
       const body = [
         "#!/usr/bin/env bash",
         `# resource: ${r.name}`,
+        ...where,
         command,
         ...scriptAppendix(command, r.inputs.stdin),
       ];

@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LabConfig } from "../../config";
 import { nodeStep } from "../remote";
+import { SshTarget } from "../ssh/over-ssh";
+import { teardownStep } from "../teardown";
 import { LabNode } from "../types";
 import { Endpoint, clusterEndpoint, formatEndpoint, withServer } from "./endpoint";
 import { JoinSecrets, initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
@@ -19,6 +21,8 @@ export interface KubeadmClusterArgs {
 
 type Command = command.remote.Command;
 
+const sshTarget = (node: LabNode): SshTarget => ({ node: node.name, address: node.address, ssh: node.ssh });
+
 export class KubeadmCluster extends pulumi.ComponentResource {
   /** Secret: the admin kubeconfig, server set to the control-plane endpoint. */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -30,6 +34,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
   private readonly name: string;
   private readonly config: LabConfig;
+  /** Resets the first control plane: after every other node's teardown, which needs it. */
+  private initTeardown?: command.local.Command;
 
   constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kubelab:cluster:KubeadmCluster", name, {}, opts);
@@ -102,17 +108,22 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           skipKubeProxy,
         }),
       );
-    return nodeStep(
+    const init = nodeStep(
       this.step(`${first.name}-init`),
       {
         node: first,
         script: "init",
         env: { NODE_NAME: first.name, UPLOAD_CERTS: String(controlPlanes.length > 1), KUBEADM_CONFIG: initConfig },
-        deleteScript: { script: "reset" },
       },
       // Replacing the step must reset before init runs again, never after (which would undo it).
       { parent: this, dependsOn: [...prepares.values()], deleteBeforeReplace: true },
     );
+    this.initTeardown = teardownStep(
+      this.step(`${first.name}-init-teardown`),
+      { of: init, target: sshTarget(first), script: "reset", step: "init-delete" },
+      { parent: this },
+    );
+    return init;
   }
 
   /** Minted on the first control plane, never scraped from init output; its output is secret. */
@@ -156,14 +167,19 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         script: "join",
         env: { NODE_NAME: node.name },
         stdin: pulumi.secret(joinConfig),
-        deleteScript: { script: "reset" },
       },
       // A later token rotation must not re-join (or reset) a node that is already in the cluster.
       { parent: this, dependsOn, ignoreChanges: ["stdin"], deleteBeforeReplace: true },
     );
-    // Seen from a control plane: the Node object exists after the join; on removal it is drained
-    // and deleted there before the node itself is reset (deletes run in reverse order).
-    nodeStep(
+    const reset = teardownStep(
+      this.step(`${node.name}-join-teardown`),
+      { of: join, target: sshTarget(node), script: "reset", step: "join-delete" },
+      // A control plane's reset removes its etcd member: the first control plane must still be there.
+      { parent: this, dependsOn: this.initTeardown ? [this.initTeardown] : [] },
+    );
+    // Seen from a control plane: the Node object exists after the join. On removal it is drained
+    // and deleted there before the node itself is reset (deletes run in reverse dependency order).
+    const registered = nodeStep(
       this.step(`${node.name}-registered`),
       {
         node,
@@ -171,9 +187,21 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         script: "node-registered",
         step: `registered-${node.name}`,
         env: { NODE_NAME: node.name, TIMEOUT_SECONDS: "300" },
-        deleteScript: { script: "remove-node", env: { NODE_NAME: node.name } },
       },
-      { parent: this, dependsOn: [join] },
+      { parent: this, dependsOn: [join], deleteBeforeReplace: true },
+    );
+    teardownStep(
+      this.step(`${node.name}-registered-teardown`),
+      {
+        of: registered,
+        target: sshTarget(this.firstControlPlane),
+        script: "remove-node",
+        step: `registered-${node.name}-delete`,
+        env: { NODE_NAME: node.name },
+      },
+      // On a full destroy nobody needs the Node objects drained: draining a node that is off waits
+      // out kubectl's timeout for nothing, so this runs only when the node leaves a live cluster.
+      { parent: this, dependsOn: [reset], deletedWith: this.init },
     );
     return join;
   }

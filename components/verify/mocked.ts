@@ -1,13 +1,16 @@
 // Plausible output of the network check for offline runs (render, tests, bench): a healthy
-// cluster as network-check.sh would describe it, built from the command's own env.
+// cluster as network-check.sh would describe it, built from the check step's own settings.
 import { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { parse } from "shell-quote";
 import { nthAddress, nthSubnet, parseCidr } from "../../lib/cidr";
 import { MockedOutput } from "../../lib/mock-outputs";
 import { Observations } from "./observations";
 import {
+  collectorEnv,
   DEFAULT_PROBE_IMAGE,
   DEFAULT_PROBE_NAMESPACE,
+  NetworkCheckSettings,
+  nodeAddressList,
   parseNodeAddressList,
   parseNodePortList,
   parseServiceList,
@@ -90,13 +93,25 @@ export function plausibleObservations(env: Record<string, string>, ranges: MockR
   };
 }
 
-function rangesOf(inputs: Record<string, unknown>): MockRanges {
-  const triggers = inputs.triggers;
-  const first = Array.isArray(triggers) ? (triggers[0] as Record<string, unknown> | undefined) : undefined;
-  return {
-    podCidr: typeof first?.podCidr === "string" ? first.podCidr : undefined,
-    serviceCidr: typeof first?.serviceCidr === "string" ? first.serviceCidr : undefined,
+/** The settings a gate command (`... gate.ts '<settings JSON>'`) carries as its last word. */
+export function gateSettings(commandText: string): NetworkCheckSettings | undefined {
+  const words = parse(commandText.split("\n").slice(1).join("\n")).filter((t): t is string => typeof t === "string");
+  try {
+    return JSON.parse(words[words.length - 1] ?? "") as NetworkCheckSettings;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What network-check.sh would observe for the gate command's settings on a healthy cluster. */
+export function gateObservations(commandText: string): Observations {
+  const settings = gateSettings(commandText);
+  if (!settings) return plausibleObservations({});
+  const env = {
+    ...collectorEnv(settings),
+    NODE_ADDRESSES: nodeAddressList(settings.nodes),
   };
+  return plausibleObservations(env, { podCidr: settings.podCidr, serviceCidr: settings.serviceCidr });
 }
 
 export const mockedOutputs: MockedOutput[] = [
@@ -104,8 +119,7 @@ export const mockedOutputs: MockedOutput[] = [
     suffix: "-collect",
     produce: (args: MockResourceArgs) => {
       const create = typeof args.inputs.create === "string" ? args.inputs.create : "";
-      const observations = plausibleObservations(commandEnv(create), rangesOf(args.inputs));
-      return { stdout: `${JSON.stringify(observations)}\n`, stderr: "" };
+      return { stdout: `${JSON.stringify(gateObservations(create))}\n`, stderr: "" };
     },
   },
 ];

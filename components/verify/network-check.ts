@@ -1,20 +1,22 @@
 // Proves the Kubernetes networking model on the running cluster (issue 7): runs
-// network-check.sh on the first control plane, evaluates what it observed and, in enforce mode,
-// fails `pulumi up` when a requirement does not hold.
+// network-check.sh on the first control plane (over SSH, from gate.ts), evaluates what it observed
+// and, in enforce mode, fails `pulumi up` when a requirement does not hold.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { nodeStep } from "../remote";
+import * as command from "@pulumi/command";
+import { quote } from "shell-quote";
+import { stepHeader } from "../remote";
+import { SshTarget, overSshCommand, overSshEnvironment, targetAssignments } from "../ssh/over-ssh";
 import { LabNode } from "../types";
 import { Cni } from "../../policy/types";
 import { evaluate, formatReport, NetworkReport, unreadableReport } from "./evaluate";
 import { Observations, parseObservations } from "./observations";
 import {
   ADMIN_KUBECONFIG,
-  collectorEnv,
   DEFAULT_PROBE_IMAGE,
   DEFAULT_PROBE_NAMESPACE,
   DEFAULT_TIMEOUT_SECONDS,
   NetworkCheckSettings,
-  nodeAddressList,
   NodePortTarget,
   nodePodCidrEnforced,
   planOf,
@@ -22,6 +24,9 @@ import {
   targetProblems,
 } from "./targets";
 import { topologyMarkdown } from "./topology";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const GATE = "components/verify/gate.ts";
 
 export interface NetworkCheckArgs {
   /** The first control plane: the check runs there with the admin kubeconfig. */
@@ -80,34 +85,54 @@ export class NetworkCheck extends pulumi.ComponentResource {
       throw new Error(`invalid NetworkCheck "${name}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 
     super("kubelab:verify:NetworkCheck", name, {}, opts);
+    const cp = args.controlPlane;
     const nodes = pulumi.all(
       args.nodes.map((n) => pulumi.output(n.address).apply((address) => ({ name: n.name, address }))),
     );
-    this.settings = nodes.apply((resolved): NetworkCheckSettings => ({ ...base, nodes: resolved }));
-    const collect = nodeStep(
+    const via = pulumi.all([cp.address, cp.ssh.hostKey]).apply(([host, hostKey]) => ({
+      node: cp.name,
+      host,
+      port: cp.ssh.port,
+      user: cp.ssh.user,
+      ...(hostKey ? { hostKey } : {}),
+    }));
+    this.settings = pulumi
+      .all([nodes, via])
+      .apply(([resolved, host]): NetworkCheckSettings => ({ ...base, nodes: resolved, via: host }));
+    const target: SshTarget = { node: cp.name, address: cp.address, ssh: cp.ssh };
+    const cleanup = {
+      target,
+      script: "network-check-cleanup",
+      step: "network-check-delete",
+      env: { KUBECONFIG: ADMIN_KUBECONFIG, PROBE_NAMESPACE: base.namespace },
+    };
+    // Runs here, not on the node: the judging is kubelab's TypeScript, and a check that fails must
+    // fail this step so Pulumi keeps no record of it and the next `up` checks again (gate.ts). A
+    // change of nodes, Services or ranges changes the command and re-runs the check.
+    const collect = new command.local.Command(
       `${name}-collect`,
       {
-        node: args.controlPlane,
-        script: "network-check",
-        env: { KUBECONFIG: ADMIN_KUBECONFIG, ...collectorEnv(base), NODE_ADDRESSES: nodes.apply(nodeAddressList) },
-        deleteScript: {
-          script: "network-check-cleanup",
-          env: { KUBECONFIG: ADMIN_KUBECONFIG, PROBE_NAMESPACE: base.namespace },
-        },
-        // A new node, Service or range re-runs the check (the mocked outputs read the ranges here too).
-        triggers: [this.settings],
+        create: gateCommand(target, this.settings),
+        delete: overSshCommand(cleanup),
+        environment: overSshEnvironment(cleanup),
+        addPreviousOutputInEnv: false,
+        // stdout is the observations document: the report and progress (stderr) are what to show.
+        logging: command.types.enums.local.Logging.Stderr,
       },
-      { parent: this, dependsOn: opts?.dependsOn, deletedWith: args.deletedWith },
+      {
+        parent: this,
+        dependsOn: [...cp.readyAfter, ...toArray(opts?.dependsOn)],
+        deletedWith: args.deletedWith,
+        additionalSecretOutputs: ["environment"],
+      },
     );
 
     const observed = collect.stdout.apply(readObservations);
-    const evaluated = observed.apply(({ observations, error }) =>
+    this.report = observed.apply(({ observations, error }) =>
       observations ? evaluate(observations, planOf(base)) : unreadableReport(error),
     );
-    // Only the report carries the enforce failure: the picture of a broken network stays readable.
-    this.report = evaluated.apply((report) => enforce(name, args.mode, report));
     this.topology = pulumi
-      .all([observed, evaluated])
+      .all([observed, this.report])
       .apply(([{ observations }, report]) =>
         observations
           ? topologyMarkdown(observations, report)
@@ -117,23 +142,31 @@ export class NetworkCheck extends pulumi.ComponentResource {
   }
 }
 
+/** `cd <project> && KUBELAB_...=... tsx components/verify/gate.ts '<settings>'`. */
+export function gateCommand(target: SshTarget, settings: pulumi.Input<NetworkCheckSettings>): pulumi.Output<string> {
+  return pulumi
+    .all([targetAssignments(target, "network-check"), pulumi.output(settings)])
+    .apply(([assignments, resolved]) => {
+      const run = [
+        `cd ${quote([PROJECT_ROOT])} &&`,
+        assignments,
+        "node_modules/.bin/tsx",
+        GATE,
+        quote([JSON.stringify(resolved)]),
+      ];
+      return `${stepHeader({ node: target.node, step: "network-check" })}\n${run.join(" ")}`;
+    });
+}
+
+function toArray(value: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (!value) return [];
+  return Array.isArray(value) ? value : [value as pulumi.Input<pulumi.Resource>];
+}
+
 function readObservations(stdout: string): { observations?: Observations; error: string } {
   try {
     return { observations: parseObservations(stdout), error: "" };
   } catch (error) {
     return { error: (error as Error).message };
   }
-}
-
-/** Throws the formatted report when enforcing; a preview only shows what `up` would check. */
-function enforce(name: string, mode: NetworkCheckArgs["mode"], report: NetworkReport): NetworkReport {
-  if (report.ok || mode !== "enforce" || pulumi.runtime.isDryRun()) return report;
-  throw new Error(
-    [
-      "the cluster does not satisfy the Kubernetes networking model:",
-      formatReport(report),
-      `Fix the network, then re-check with \`npm run verify\` or \`pulumi up --replace <URN of ${name}-collect>\`;`,
-      "set kubelab:verify.mode to report to record the report without failing.",
-    ].join("\n"),
-  );
 }

@@ -1,6 +1,7 @@
 // What the network check is aimed at, and how that reaches network-check.sh as env values.
 // Shared by the NetworkCheck component, its mocked outputs and `npm run verify`.
 import { isCidr } from "../../lib/cidr";
+import type { CheckHost } from "./collect";
 import { Cni } from "../../policy/types";
 import { VerifyPlan } from "./evaluate";
 
@@ -44,6 +45,8 @@ export interface NetworkCheckSettings {
   probeImage: string;
   namespace: string;
   timeoutSeconds: number;
+  /** The first control plane the check runs on, and how SSH reaches it (the key stays in config). */
+  via: CheckHost;
 }
 
 /** Flannel allocates pod IPs from each node's `.spec.podCIDR`; Calico and Cilium IPAM use their own blocks. */
@@ -107,7 +110,7 @@ const validPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
 
 /** Every problem with the check's targets, each naming the field, the value and what is accepted. */
 export function targetProblems(
-  input: Omit<NetworkCheckSettings, "nodes" | "requireNodePodCidr" | "mode"> & { nodeNames: string[] },
+  input: Omit<NetworkCheckSettings, "nodes" | "requireNodePodCidr" | "mode" | "via"> & { nodeNames: string[] },
 ): string[] {
   const problems: string[] = [];
   const show = (v: unknown) => JSON.stringify(v);

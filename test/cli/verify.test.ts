@@ -3,14 +3,16 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { COLLECTOR, pulumiEnv, RunOptions, RunResult, runVerify, verifyInputs, VerifyIo } from "../../cli/verify";
+import { pulumiEnv, RunOptions, RunResult, runVerify, verifyInputs, VerifyIo } from "../../cli/verify";
+import { RUNNER } from "../../components/ssh/over-ssh";
+import { readNodeScript } from "../../components/node-scripts";
 
-// Every external program is faked: no Pulumi CLI, kubectl or cluster is touched.
+// Every external program is faked: no Pulumi CLI, ssh or cluster is touched.
 const FIXTURES = path.resolve(__dirname, "..", "fixtures", "verify");
-const KUBECONFIG = "apiVersion: v1\nkind: Config\n# KUBECONFIG-SENTINEL\n";
+const KEY_FILE = path.resolve(__dirname, "..", "fixtures", "ssh", "ed25519-plain");
 
 const outputs = {
-  kubeconfig: KUBECONFIG,
+  kubeconfig: "apiVersion: v1\nkind: Config\n",
   controlPlaneEndpoint: "192.168.56.10:6443",
   nodes: [
     { name: "cp-1", role: "control-plane", address: "192.168.56.10" },
@@ -27,6 +29,16 @@ const outputs = {
     probeImage: "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
     namespace: "kubelab-netcheck",
     timeoutSeconds: 180,
+    via: { node: "cp-1", host: "192.168.56.10", port: 22, user: "ubuntu", hostKey: "ssh-ed25519 AAAAhostkey" },
+  },
+};
+
+/** `pulumi config --json --show-secrets` of a stack whose key is a file. */
+const stackConfig = {
+  "kubelab:ssh": {
+    value: JSON.stringify({ user: "ubuntu", privateKeyPath: KEY_FILE }),
+    objectValue: { user: "ubuntu", privateKeyPath: KEY_FILE },
+    secret: false,
   },
 };
 
@@ -34,13 +46,11 @@ interface Call {
   program: string;
   args: string[];
   options: RunOptions;
-  /** For the collector: the kubeconfig file as it was while the script ran. */
-  kubeconfig?: { text: string; mode: number };
 }
 
 interface Fake {
-  pulumi?: RunResult;
-  kubectl?: RunResult;
+  outputs?: RunResult;
+  config?: RunResult;
   collector?: RunResult;
 }
 
@@ -62,12 +72,9 @@ function harness(fake: Fake, env: NodeJS.ProcessEnv = {}) {
     cwd,
     env,
     run: (program, args, options) => {
-      const call: Call = { program, args, options };
-      calls.push(call);
-      if (program === "pulumi") return fake.pulumi ?? ok(JSON.stringify(outputs));
-      if (program === "kubectl") return fake.kubectl ?? ok("ok");
-      const file = options.env.KUBECONFIG!;
-      call.kubeconfig = { text: fs.readFileSync(file, "utf8"), mode: fs.statSync(file).mode & 0o777 };
+      calls.push({ program, args, options });
+      if (program === "pulumi" && args[0] === "stack") return fake.outputs ?? ok(JSON.stringify(outputs));
+      if (program === "pulumi") return fake.config ?? ok(JSON.stringify(stackConfig));
       return fake.collector ?? fixture("all-good");
     },
   };
@@ -127,66 +134,68 @@ describe("npm run verify", () => {
     assert.match(asked[0], /^Passphrase of stack lab \(set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
   });
 
-  it("runs the collector locally with a private kubeconfig that is removed afterwards", () => {
-    const h = harness({});
-    runVerify(["--keep-probes", "--timeout", "60"], h.io);
-    const collector = h.calls.find((c) => c.program === "bash")!;
-    assert.deepEqual(collector.args, [COLLECTOR]);
-    assert.deepEqual(collector.kubeconfig, { text: KUBECONFIG, mode: 0o600 });
-    assert.equal(fs.existsSync(collector.options.env.KUBECONFIG!), false);
+  it("runs the collector on the first control plane over the stack's SSH access, as pulumi up does", () => {
+    const h = harness({}, { PATH: "/usr/bin", SSH_AUTH_SOCK: "/run/agent.sock" });
+    assert.equal(runVerify(["--keep-probes", "--timeout", "60"], h.io), 0);
+    assert.deepEqual(
+      h.calls.map((c) => `${c.program} ${c.args.slice(0, 2).join(" ")}`),
+      ["pulumi stack output", "pulumi config --json", "bash " + RUNNER + " network-check.sh"],
+    );
+    const collector = h.calls[2];
     const env = collector.options.env;
-    assert.equal(env.NODE_ADDRESSES, "cp-1=192.168.56.10 worker-1=192.168.56.11 worker-2=192.168.56.12");
-    assert.equal(env.SERVICES, "vote/redis:6379");
-    assert.equal(env.NODEPORTS, "vote/vote:30004");
-    assert.equal(env.TIMEOUT_SECONDS, "60");
-    assert.equal(env.KEEP_PROBES, "1");
+    assert.equal(env.KUBELAB_NODE, "cp-1");
+    assert.equal(env.KUBELAB_HOST, "192.168.56.10");
+    assert.equal(env.KUBELAB_PORT, "22");
+    assert.equal(env.KUBELAB_USER, "ubuntu");
+    assert.equal(env.KUBELAB_HOST_KEY, "ssh-ed25519 AAAAhostkey");
+    assert.equal(env.KUBELAB_SSH_KEY, fs.readFileSync(KEY_FILE, "utf8"));
+    assert.equal(env.KUBELAB_SCRIPT, readNodeScript("network-check"));
+    assert.equal(env.KUBELAB_UNREACHABLE, "fail");
+    assert.equal(env.SSH_AUTH_SOCK, "/run/agent.sock", "the agent stays usable");
+    const args = collector.args.slice(2);
+    assert.ok(args.includes("KUBECONFIG=/etc/kubernetes/admin.conf"), args.join(" "));
+    assert.ok(args.includes("NODE_ADDRESSES=cp-1=192.168.56.10 worker-1=192.168.56.11 worker-2=192.168.56.12"));
+    assert.ok(args.includes("SERVICES=vote/redis:6379"));
+    assert.ok(args.includes("TIMEOUT_SECONDS=60"));
+    assert.ok(args.includes("KEEP_PROBES=1"));
     assert.equal(collector.options.passStderr, true);
-    assert.ok(!collector.args.join(" ").includes("KUBECONFIG-SENTINEL"), "the kubeconfig never reaches argv");
+    assert.ok(!collector.args.join(" ").includes("PRIVATE KEY"), "the key never reaches argv");
+    assert.ok(!h.calls.some((c) => c.program === "kubectl"), "no kubectl on this machine");
   });
 
   it("exits 2 when the stack cannot be read", () => {
-    const h = harness({ pulumi: { status: 255, stdout: "", stderr: "error: no stack named 'lab' found\n" } });
+    const h = harness({ outputs: { status: 255, stdout: "", stderr: "error: no stack named 'lab' found\n" } });
     assert.equal(runVerify([], h.io), 2);
     assert.equal(h.err(), "verify: cannot read the outputs of stack lab: error: no stack named 'lab' found\n");
   });
 
   it("exits 2 when the Pulumi CLI is not installed", () => {
     const h = harness({
-      pulumi: { status: null, stdout: "", stderr: "", error: new Error("spawnSync pulumi ENOENT") },
+      outputs: { status: null, stdout: "", stderr: "", error: new Error("spawnSync pulumi ENOENT") },
     });
     assert.equal(runVerify([], h.io), 2);
     assert.match(h.err(), /cannot run the Pulumi CLI \(spawnSync pulumi ENOENT\)/);
   });
 
-  it("exits 2 without deploying probes when kubectl cannot reach the cluster", () => {
-    const refused =
-      "The connection to the server 192.168.56.10:6443 was refused - did you specify the right host or port?";
-    const h = harness({ kubectl: { status: 1, stdout: "", stderr: refused } });
-    assert.equal(runVerify([], h.io), 2);
-    assert.equal(h.err(), `verify: kubectl cannot reach the cluster: ${refused}\n`);
-    assert.equal(
-      h.calls.some((c) => c.program === "bash"),
-      false,
-    );
-  });
-
-  it("exits 2 when the collector fails or prints something unreadable", () => {
+  it("exits 2 when the control plane cannot be reached, or the collector fails or prints something unreadable", () => {
+    const unreachable = harness({ collector: { status: 255, stdout: "", stderr: "" } });
+    assert.equal(runVerify([], unreachable.io), 2);
+    assert.equal(unreachable.err(), "verify: could not reach cp-1 over SSH (see above)\n");
     const failed = harness({ collector: { status: 1, stdout: "", stderr: "" } });
     assert.equal(runVerify([], failed.io), 2);
-    assert.match(failed.err(), /network-check\.sh failed \(exit 1\)/);
+    assert.match(failed.err(), /network-check\.sh failed on cp-1 \(exit 1; its output is above\)/);
     const garbled = harness({ collector: ok("not json") });
     assert.equal(runVerify([], garbled.io), 2);
     assert.match(garbled.err(), /did not print a JSON document/);
   });
 
   it("exits 2 naming every output the stack lacks", () => {
-    const h = harness({ pulumi: ok(JSON.stringify({ nodes: [] })) });
+    const h = harness({ outputs: ok(JSON.stringify({ nodes: [] })) });
     assert.equal(runVerify([], h.io), 2);
     assert.equal(
       h.err(),
       [
         "verify: stack lab lacks what verify needs (run `npm run up` first):",
-        "  - kubeconfig: missing (the admin kubeconfig the cluster exports)",
         "  - networkCheck: missing (deployed with kubelab:verify.enabled false?)",
         "  - nodes: missing or empty (a list of {name, address})",
         "",

@@ -60,11 +60,46 @@ test("the token step re-runs when the node set changes and its output is secret"
 
 test("removing a node drains it from a control plane before resetting it", async () => {
   const run = await render({ values: staticValues(hosts(1, 1)) });
-  const registered = resource(run, "cluster-worker-1-registered");
-  assert.ok(registered.dependsOn.includes("cluster-worker-1-join"), "drain (its delete) runs before the join's reset");
-  assert.match(String(registered.inputs.delete), /step=remove-node-delete|remove-node/);
-  assert.match(String(registered.inputs.delete), / NODE_NAME=worker-1 /);
-  assert.match(String(resource(run, "cluster-worker-1-join").inputs.delete), /\/reset\.sh/);
+  const drain = resource(run, "cluster-worker-1-registered-teardown");
+  const reset = resource(run, "cluster-worker-1-join-teardown");
+  // Deletes run in reverse dependency order: the drain (which depends on the reset) goes first.
+  assert.ok(drain.dependsOn.includes("cluster-worker-1-join-teardown"));
+  assert.ok(drain.dependsOn.includes("cluster-worker-1-registered"));
+  assert.equal(drain.deletedWith, "cluster-cp-1-init", "no drain when the whole cluster goes");
+  assert.match(String(drain.inputs.delete), /^# kubelab step: node=cp-1 step=registered-worker-1-delete\n/);
+  assert.match(String(drain.inputs.delete), / KUBELAB_HOST=192\.168\.56\.10 .* remove-node\.sh NODE_NAME=worker-1$/);
+  assert.match(String(reset.inputs.delete), / KUBELAB_HOST=192\.168\.56\.100 .* run-over-ssh\.sh reset\.sh$/);
+  // The first control plane is reset last: every other teardown needs it.
+  assert.ok(reset.dependsOn.includes("cluster-cp-1-init-teardown"));
+  assert.match(String(resource(run, "cluster-cp-1-init-teardown").inputs.delete), /run-over-ssh\.sh reset\.sh$/);
+});
+
+test("teardown runs from this machine and no remote step has a delete, so a vanished node cannot stall destroy", async () => {
+  const run = await render({
+    values: staticValues(hosts(3, 2), { "kubelab:nodes": { controlPlaneEndpoint: "192.168.56.100" } }),
+  });
+  for (const r of run.run.resources.filter((res) => res.type === "command:remote:Command"))
+    assert.equal(r.inputs.delete, undefined, r.name);
+  const teardowns = named(run, /-teardown$/);
+  assert.deepEqual(
+    teardowns.map((t) => t.name).sort(),
+    [
+      "cluster-cp-1-init-teardown",
+      ...["cp-2", "cp-3", "worker-1", "worker-2"].flatMap((n) => [
+        `cluster-${n}-join-teardown`,
+        `cluster-${n}-registered-teardown`,
+      ]),
+    ].sort(),
+  );
+  for (const t of teardowns) {
+    assert.equal(t.type, "command:local:Command", t.name);
+    assert.equal(t.inputs.create, undefined, t.name);
+    assert.equal(t.deleteBeforeReplace, true, t.name);
+    assert.ok(isSecretValue(t.inputs.environment), `${t.name}: environment (key, scripts) is secret`);
+    const of = t.name.replace(/-teardown$/, "");
+    assert.deepEqual(t.inputs.triggers, [`${of}-id`], `${t.name} is replaced (deleted first) with its step`);
+    assert.equal(resource(run, of).deleteBeforeReplace, true, of);
+  }
 });
 
 test("the kubeconfig output is secret and points at the control-plane endpoint", async () => {

@@ -17,8 +17,10 @@ test("going from 1 CP + 2 workers to 1 CP + 3 workers changes only worker-3's re
   assert.deepEqual(changed, [
     "cluster-join-token",
     "cluster-worker-3-join",
+    "cluster-worker-3-join-teardown",
     "cluster-worker-3-prepare",
     "cluster-worker-3-registered",
+    "cluster-worker-3-registered-teardown",
   ]);
   assert.ok(
     [...before.keys()].every((name) => after.has(name)),

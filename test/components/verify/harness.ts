@@ -7,7 +7,7 @@ import { RecordedResource, runProgram } from "../../../lib/mock-runtime";
 import { registerMockedOutputs } from "../../../lib/mock-outputs";
 import { LabNode } from "../../../components/types";
 import { NetworkCheck, NetworkCheckArgs } from "../../../components/verify/network-check";
-import { commandEnv, mockedOutputs, plausibleObservations } from "../../../components/verify/mocked";
+import { gateObservations, mockedOutputs } from "../../../components/verify/mocked";
 
 // A broken cluster for the enforce/report tests: the collect step of a check named "nat" sees one
 // pair through NAT. Registered before the generic producer so it wins for that name.
@@ -15,7 +15,7 @@ registerMockedOutputs([
   {
     suffix: "nat-collect",
     produce: (args) => {
-      const obs = plausibleObservations(commandEnv(String(args.inputs.create)));
+      const obs = gateObservations(String(args.inputs.create));
       obs.podToPod[0].clientIp = "192.168.56.10:40000";
       return { stdout: JSON.stringify(obs), stderr: "" };
     },
@@ -29,7 +29,7 @@ export function fakeNode(name: string, address: string, readyAfter: pulumi.Resou
     role: "control-plane",
     address: pulumi.output(address),
     connection: pulumi.secret({ host: address, user: "ubuntu", privateKey: "KEY" }),
-    ssh: { port: 22, user: "ubuntu", privateKey: pulumi.secret("KEY") },
+    ssh: { port: 22, user: "ubuntu", hostKey: "ssh-ed25519 AAAAhost", privateKey: pulumi.secret("KEY") },
     readyAfter,
   };
 }
