@@ -9,6 +9,7 @@ import { goEnv } from "./lib/go";
 import { imageComponent, rootfsComponents } from "./lib/image-build";
 import { allImages } from "./lib/images";
 import { kubernetesPatch } from "./lib/k8s-wrapper";
+import { currentHost, preflightProblems } from "./lib/preflight";
 import { writeBundle } from "./lib/assemble";
 import { Versions, resolveVersions } from "./lib/versions";
 
@@ -60,6 +61,8 @@ async function main(opts: Options): Promise<void> {
   const kubernetes = kubernetesPatch(opts.kubernetes);
   if (!opts.check && !opts.out) throw new Error("--out DIR is required (where the bundle is written)");
   if (opts.out) checkOut(path.resolve(opts.out));
+  const problems = opts.check ? [] : preflightProblems(currentHost());
+  if (problems.length > 0) throw new Error(`this host cannot build the bundle yet:\n  - ${problems.join("\n  - ")}`);
   const root = cacheRoot();
   Object.assign(process.env, goEnv(root));
   const ctx = { env: process.env, cache: bundleCache(root), mirror: opts.mirror ?? hostMirror() };

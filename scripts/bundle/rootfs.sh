@@ -46,9 +46,10 @@ in_root() {
 
 layer_tar() {
   chmod 755 "$root"
-  # Device nodes, kernel file systems and caches do not belong in an image layer.
+  # Device nodes, kernel file systems and caches do not belong in an image layer. /run stays: no
+  # runtime mounts a tmpfs there, and postgres keeps its socket directory in it.
   tar --numeric-owner --sort=name -C "$root" \
-    --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* --exclude=./run/* --exclude=./tmp/* \
+    --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* --exclude=./tmp/* \
     --exclude=./var/cache/apt/* --exclude=./var/lib/apt/lists/* --exclude=./var/log/* \
     -cf "$1" .
 }
@@ -65,19 +66,26 @@ case $variant in
     base=$3
     mkdir -p "$root"
     tar --numeric-owner -C "$root" -xf "$base"
-    rm -f "$root/etc/apt/sources.list"
-    cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/debian.sources"
+    # The host's sources (deb822 or one-line), so security updates come from where the host gets them.
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      rm -f "$root/etc/apt/sources.list"
+      cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/debian.sources"
+    elif [ -f /etc/apt/sources.list ]; then
+      cp /etc/apt/sources.list "$root/etc/apt/sources.list"
+    fi
     cp /etc/resolv.conf "$root/etc/resolv.conf"
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod +x "$root/usr/sbin/policy-rc.d"
+    # apt and the maintainer scripts talk a lot; their output is shown only when a step fails.
     in_root "${PRE[$variant]:-true}
       apt-get update -qq
-      apt-get -y -qq -o Dpkg::Use-Pty=0 upgrade >/dev/null
-      apt-get -y -qq -o Dpkg::Use-Pty=0 install --no-install-recommends ${PACKAGES[$variant]} >/dev/null
+      apt-get -y -qq -o Dpkg::Use-Pty=0 upgrade
+      apt-get -y -qq -o Dpkg::Use-Pty=0 install --no-install-recommends ${PACKAGES[$variant]}
       ${POST[$variant]:-true}
       apt-get clean
       # Manuals, translations and docs are dead weight in an image; the licences (copyright) stay.
       rm -rf /usr/share/man/* /usr/share/info/* /usr/share/locale/* /var/cache/debconf/*-old /var/lib/dpkg/*-old
-      find /usr/share/doc -type f ! -name copyright -delete"
+      find /usr/share/doc -type f ! -name copyright -delete" >"$work/apt.log" 2>&1 ||
+      { tail -n 40 "$work/apt.log" >&2; exit 1; }
     rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
     mkdir -p "$out"
     layer_tar "$out/layer.tar"

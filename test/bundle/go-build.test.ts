@@ -13,7 +13,8 @@ test("Kubernetes gets hack/lib/version.sh's variables in client-go and component
     assert.ok(vars.includes(`${pkg}.buildDate=2026-07-22T18:07:38Z`));
   }
   // No commit is known from the module proxy; none is invented.
-  assert.ok(!vars.some((v) => v.includes("gitCommit")));
+  assert.ok(vars.includes("k8s.io/component-base/version.gitCommit="));
+  assert.ok(vars.includes("k8s.io/component-base/version.gitTreeState=archive"));
   assert.throws(() => kubernetesVersionVars("1.36", "x"), /not v1\.<minor>\.<patch>/);
 });
 

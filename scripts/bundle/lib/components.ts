@@ -30,8 +30,16 @@ export interface Component {
 export function kubernetesVersionVars(version: string, buildDate: string): string[] {
   const minor = /^v1\.(\d+)\.\d+$/.exec(version)?.[1];
   if (!minor) throw new Error(`Kubernetes version "${version}" is not v1.<minor>.<patch>`);
-  // The module proxy gives no commit for the tag: gitCommit stays unset rather than invented.
-  const vars = { gitVersion: version, gitMajor: "1", gitMinor: minor, gitTreeState: "clean", buildDate };
+  // The module proxy gives no commit for the tag: gitCommit is empty rather than invented, and the
+  // tree state is "archive", version.sh's word for a build from a source archive.
+  const vars = {
+    gitVersion: version,
+    gitMajor: "1",
+    gitMinor: minor,
+    gitCommit: "",
+    gitTreeState: "archive",
+    buildDate,
+  };
   return ["k8s.io/client-go/pkg/version", "k8s.io/component-base/version"].flatMap((pkg) =>
     Object.entries(vars).map(([k, v]) => `${pkg}.${k}=${v}`),
   );
@@ -50,7 +58,8 @@ export function kubernetesStep(v: Versions): GoStep {
 function goComponent(id: string, version: string, moduleDir: string | (() => string), steps: GoStep[]): Component {
   return {
     id,
-    key: `${id}-${version}`,
+    // The flags are part of the recipe: a changed flag builds anew (the Go build cache keeps that quick).
+    key: `${id}-${version}-${shortHash(JSON.stringify(steps))}`,
     label: `${id} ${version}`,
     build: (tmp) => {
       const dir = typeof moduleDir === "string" ? moduleDir : moduleDir();
