@@ -97,11 +97,12 @@ function argProblems(r: Resolved): string[] {
 function environment(r: Resolved): IEnvVar[] {
   const value = (name: string, v: string | number): IEnvVar => ({ name, value: String(v) });
   return [
+    // First, where kube-vip.sh puts the interface it detects when none is named here.
+    ...(r.interface ? [value("vip_interface", r.interface)] : []),
     value("vip_arp", "true"),
     value("port", r.port),
     // The lease holder's identity: the node name, so `kubectl get lease` names the node holding the VIP.
     { name: "vip_nodename", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-    ...(r.interface ? [value("vip_interface", r.interface)] : []),
     // A /32 on the interface: no second route to nodeCidr appears on the holder.
     value("vip_subnet", "32"),
     value("cp_enable", "true"),
@@ -161,9 +162,17 @@ export function kubeVipManifest(args: KubeVipArgs): K8sObject {
 }
 
 /**
- * The manifest as kube-vip.sh receives it. YAML 1.1 quoting, as kubelet reads it. kube-vip.sh relies
- * on this layout: one `path:` line naming the kubeconfig, one `env:` list of `- name:`/`value:` pairs.
+ * The manifest as kube-vip.sh receives it, in YAML 1.1 quoting as kubelet reads it. kube-vip.sh edits
+ * this layout and nothing else: the one `path:` line naming the kubeconfig, and the `env:` list, at
+ * whose head it inserts `vip_interface` with a double-quoted value, exactly as written here.
  */
 export function kubeVipManifestYaml(args: KubeVipArgs): string {
-  return YAML.stringify(kubeVipManifest(args), { version: "1.1" });
+  const doc = new YAML.Document(kubeVipManifest(args), { version: "1.1" });
+  YAML.visit(doc, {
+    Map(_, map) {
+      const value = map.get("value", true);
+      if (map.get("name") === "vip_interface" && YAML.isScalar(value)) value.type = "QUOTE_DOUBLE";
+    },
+  });
+  return doc.toString();
 }

@@ -145,14 +145,17 @@ test("leader election timings client-go would refuse are refused here", () => {
 test("the YAML is the layout kube-vip.sh edits, byte for byte its bats fixtures", () => {
   const plain = kubeVipManifestYaml({ address: VIP });
   assert.equal(plain, fs.readFileSync(path.join(SCRIPT_FIXTURES, "manifest.yaml"), "utf8"));
+  const eth1 = kubeVipManifestYaml({ address: VIP, interface: "eth1" });
+  assert.equal(eth1, fs.readFileSync(path.join(SCRIPT_FIXTURES, "manifest-eth1.yaml"), "utf8"));
   assert.equal(
-    kubeVipManifestYaml({ address: VIP, interface: "eth1" }),
-    fs.readFileSync(path.join(SCRIPT_FIXTURES, "manifest-eth1.yaml"), "utf8"),
+    kubeVipManifestYaml({ address: VIP, interface: "eth1", kubeconfigPath: SUPER_ADMIN_KUBECONFIG }),
+    fs.readFileSync(path.join(SCRIPT_FIXTURES, "manifest-eth1-super-admin.yaml"), "utf8"),
   );
   // kube-vip.sh swaps the one kubeconfig `path:` line and inserts vip_interface as the env list's first item.
   assert.deepEqual(plain.match(/^ +path: .*$/gm), ["        path: /etc/kubernetes/admin.conf"]);
   assert.deepEqual(plain.match(/^ +env:$/gm), ["      env:"]);
   assert.match(plain, /^ {6}env:\n {8}- name: vip_arp\n/m);
+  assert.match(eth1, /^ {6}env:\n {8}- name: vip_interface\n {10}value: "eth1"\n {8}- name: vip_arp\n/m);
   assert.match(plain, /^ {8}- name: address\n {10}value: 192\.168\.64\.254$/m);
   // YAML 1.1 readers (kubelet) must see strings, not booleans or numbers.
   assert.match(plain, /- name: vip_arp\n +value: "true"/);
