@@ -48,11 +48,6 @@ export interface LabConfig {
   network: Omit<RawLabConfig["network"], "nodePortRange" | "cni"> & { nodePortRange: NodePortRange; cni: Cni };
   app: RawLabConfig["app"];
   verify: RawLabConfig["verify"];
-  /**
-   * The UTC hour this run happens in ("2026-11-26T13"). The join token is minted again in each new
-   * hour, so a join retried after a failure never meets an expired token or expired certificates.
-   */
-  joinTokenWindow: string;
 }
 
 export class ConfigError extends Error {
@@ -79,8 +74,6 @@ export interface KeySources {
   readKeyFile?: (file: string) => string | undefined;
   /** The SSH agent's socket; null: no agent. @default SSH_AUTH_SOCK, when that socket exists */
   agentSocket?: string | null;
-  /** The time of this run; @default now */
-  now?: Date;
 }
 
 function expandHome(file: string): string {
@@ -205,7 +198,6 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
     },
     app: cfg.app,
     verify: cfg.verify,
-    joinTokenWindow: (sources.now ?? new Date()).toISOString().slice(0, 13),
   };
 }
 

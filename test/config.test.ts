@@ -5,7 +5,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { rawConfigSchema } from "../lib/config-schema";
 import { parseLabConfig } from "../config";
-import { messagesOf, parse, problemsOf, staticRaw, testKeys } from "./helpers";
+import { messagesOf, parse, problemsOf, staticRaw } from "./helpers";
 
 const network = (n: Record<string, unknown>) => ({ network: { nodeCidr: "192.168.56.0/24", ...n } });
 
@@ -261,9 +261,4 @@ test("kube-proxy replacement needs cilium", () => {
     ),
     messages.join("\n"),
   );
-});
-
-test("the join token window is the UTC hour of the run", () => {
-  const cfg = parseLabConfig(staticRaw(), { ...testKeys, now: new Date("2026-11-26T13:59:59Z") });
-  assert.equal(cfg.joinTokenWindow, "2026-11-26T13");
 });

@@ -9,7 +9,7 @@ import { SshTarget } from "../ssh/over-ssh";
 import { teardownStep } from "../teardown";
 import { LabNode } from "../types";
 import { Endpoint, clusterEndpoint, formatEndpoint, withServer } from "./endpoint";
-import { JoinSecrets, initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
+import { initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
 
 export interface KubeadmClusterArgs {
   config: LabConfig;
@@ -48,17 +48,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     const prepares = new Map(args.nodes.map((node) => [node.name, this.prepare(node)]));
     this.init = this.initFirst(controlPlanes, prepares, args.skipKubeProxy ?? false);
-    const token = this.joinToken(args.nodes, controlPlanes.length > 1);
-    const secrets = pulumi.secret(token.stdout.apply(parseJoinToken));
-    const joinAfter = (node: LabNode, previous: Command[]) =>
-      this.join(node, secrets, [prepares.get(node.name) as Command, token, ...previous]);
-
     const controlPlaneJoins: Command[] = [];
     for (const node of controlPlanes.slice(1)) {
-      // Stacked etcd grows one member at a time: each control plane waits for the previous one.
-      controlPlaneJoins.push(joinAfter(node, controlPlaneJoins.slice(-1)));
+      // Stacked etcd grows one member at a time: each control plane waits for the previous one, and
+      // so does its token step, whose certificate upload would otherwise replace the previous key.
+      controlPlaneJoins.push(this.join(node, prepares.get(node.name) as Command, controlPlaneJoins.slice(-1)));
     }
-    this.joins = [...controlPlaneJoins, ...workers.map((node) => joinAfter(node, []))];
+    const workerJoins = workers.map((node) => this.join(node, prepares.get(node.name) as Command, []));
+    this.joins = [...controlPlaneJoins, ...workerJoins];
     this.kubeconfig = this.readKubeconfig();
     this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
   }
@@ -126,30 +123,28 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     return init;
   }
 
-  /** Minted on the first control plane, never scraped from init output; its output is secret. */
-  private joinToken(nodes: LabNode[], controlPlaneJoin: boolean): Command {
+  /**
+   * This node's own token, minted on the first control plane (never scraped from init output) when
+   * the node is added, and not again: an unchanged stack previews clean. A join retried after its
+   * token expired stops before kubeadm runs, naming the command that mints a fresh one.
+   */
+  private joinToken(node: LabNode, after: Command[]): Command {
     return nodeStep(
-      this.step("join-token"),
+      this.step(`${node.name}-join-token`),
       {
         node: this.firstControlPlane,
         script: "join-token",
-        env: { CONTROL_PLANE_JOIN: String(controlPlaneJoin) },
+        step: `join-token-${node.name}`,
+        env: { CONTROL_PLANE_JOIN: String(node.role === "control-plane") },
         secretOutput: true,
-        // A fresh token (and certificate key) whenever the set of nodes changes, and in each new
-        // hour: a join retried later must not meet an expired token.
-        triggers: [
-          nodes
-            .map((n) => `${n.name}:${n.role}`)
-            .sort()
-            .join(","),
-          this.config.joinTokenWindow,
-        ],
       },
-      { parent: this, dependsOn: [this.init] },
+      { parent: this, dependsOn: [this.init, ...after] },
     );
   }
 
-  private join(node: LabNode, secrets: pulumi.Output<JoinSecrets>, dependsOn: Command[]): Command {
+  private join(node: LabNode, prepare: Command, previous: Command[]): Command {
+    const token = this.joinToken(node, previous);
+    const secrets = pulumi.secret(token.stdout.apply(parseJoinToken));
     const joinConfig = pulumi.all([secrets, node.address, this.endpoint]).apply(([s, address, endpoint]) =>
       joinConfigYaml({
         nodeName: node.name,
@@ -158,6 +153,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         token: s.token,
         caCertHash: s.caCertHash,
         controlPlane: node.role === "control-plane" ? { certificateKey: s.certificateKey } : undefined,
+        tokenExpires: s.expires,
       }),
     );
     const join = nodeStep(
@@ -165,11 +161,11 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       {
         node,
         script: "join",
-        env: { NODE_NAME: node.name },
+        env: { NODE_NAME: node.name, TOKEN_STEP: token.urn },
         stdin: pulumi.secret(joinConfig),
       },
-      // A later token rotation must not re-join (or reset) a node that is already in the cluster.
-      { parent: this, dependsOn, ignoreChanges: ["stdin"], deleteBeforeReplace: true },
+      // A token minted again (`--replace` of its step) must not re-join or reset a joined node.
+      { parent: this, dependsOn: [prepare, token, ...previous], ignoreChanges: ["stdin"], deleteBeforeReplace: true },
     );
     const reset = teardownStep(
       this.step(`${node.name}-join-teardown`),

@@ -43,6 +43,8 @@ export interface JoinConfigArgs {
   readonly caCertHash: string;
   /** Present for control-plane joins: the key of the certificates uploaded by upload-certs (secret). */
   readonly controlPlane?: { readonly certificateKey: string };
+  /** When the token expires (Unix seconds), written as a comment join.sh reads. @default none */
+  readonly tokenExpires?: number;
 }
 
 export interface JoinSecrets {
@@ -50,6 +52,8 @@ export interface JoinSecrets {
   caCertHash: string;
   /** Empty when the join-token step did not upload certificates (no control plane joins). */
   certificateKey: string;
+  /** When the token (and the uploaded certificates) stop working, in Unix seconds; not secret. */
+  expires?: number;
 }
 
 function nodeRegistration(name: string, nodeIp: string) {
@@ -114,7 +118,9 @@ export function joinConfigYaml(args: JoinConfigArgs): string {
       certificateKey: args.controlPlane.certificateKey,
     };
   }
-  return toYaml([join]);
+  // A comment kubeadm ignores: join.sh refuses an expired token before kubeadm runs, naming the fix.
+  const expiry = args.tokenExpires === undefined ? "" : `# kubelab token expires: ${args.tokenExpires}\n`;
+  return `${expiry}${toYaml([join])}`;
 }
 
 // The value is a secret: say which field and what shape is expected, never what was received.
@@ -148,10 +154,14 @@ export function parseJoinToken(stdout: string): JoinSecrets {
   const certificateKey = record.certificateKey ?? "";
   if (certificateKey !== "")
     assertSecretShape("certificateKey", certificateKey, CERTIFICATE_KEY, "64 hex digits or empty");
+  const expires = record.expires;
+  if (expires !== undefined && !(typeof expires === "number" && Number.isInteger(expires) && expires > 0))
+    throw new Error("join-token: expires is not a time in Unix seconds");
   return {
     token: record.token as string,
     caCertHash: record.caCertHash as string,
     certificateKey: certificateKey as string,
+    ...(expires === undefined ? {} : { expires }),
   };
 }
 

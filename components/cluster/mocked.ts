@@ -6,6 +6,8 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { MockedOutput } from "../../lib/mock-outputs";
 
 export const MOCK_TOKEN = "abcdef.0123456789abcdef";
+/** 2026-01-01T00:00:00Z, in Unix seconds. */
+export const MOCK_TOKEN_EXPIRES = 1767225600;
 const MOCK_PATCH = 4;
 const DEFAULT_MINOR = "1.36";
 
@@ -89,6 +91,8 @@ export const mockedOutputs: MockedOutput[] = [
         token: MOCK_TOKEN,
         caCertHash: `sha256:${fakeHex(`ca:${args.name}`)}`,
         certificateKey: controlPlaneJoin ? fakeHex(`certificate-key:${args.name}`) : "",
+        // A fixed time: offline renders of an unchanged stack are identical.
+        expires: MOCK_TOKEN_EXPIRES,
       };
       return { stdout: `${JSON.stringify(secrets)}\n`, stderr: "" };
     },

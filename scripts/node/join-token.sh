@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs on the first control plane before a round of joins: mints a fresh bootstrap token (1 h),
-# reads the CA public-key hash and, for control-plane joins, uploads the control-plane certificates
+# Runs on the first control plane right before one node joins: mints that node's bootstrap token,
+# reads the CA public-key hash and, for a control-plane join, uploads the control-plane certificates
 # under a fresh certificate key (kubeadm deletes them after 2 h). Never scraped from init's output.
-# stdout: exactly one line {"token":"...","caCertHash":"sha256:...","certificateKey":"..."}.
-# Everything else goes to stderr, with anything shaped like a token or key masked.
+# stdout: exactly one line {"token":"...","caCertHash":"sha256:...","certificateKey":"...","expires":N},
+# expires in Unix seconds. Everything else goes to stderr, with anything shaped like a token or key masked.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -49,11 +49,14 @@ esac
 [ -f "$ADMIN_CONF" ] || die "/etc/kubernetes/admin.conf is missing: run init.sh on this control plane first"
 [ -f "$CA_CERT" ] || die "/etc/kubernetes/pki/ca.crt is missing: is this the first control plane?"
 
+# A worker's token outlives a join retried the next day; a control plane's cannot outlive the
+# uploaded certificates its certificate key unlocks (2 h). join.sh refuses an expired one up front.
+ttl_hours=24
+if [ "$CONTROL_PLANE_JOIN" = true ]; then ttl_hours=2; fi
+expires=$(($(date -u +%s) + ttl_hours * 3600))
+
 token=""
-# kubelab mints a token at most an hour before any join that uses it (the step re-runs in every new
-# hour of `pulumi up`), so two hours keep it valid through a slow join; the uploaded certificates
-# that a certificate key unlocks also last two hours.
-capture token "kubeadm token create" timeout 60 kubeadm token create --ttl 2h --kubeconfig "$ADMIN_CONF"
+capture token "kubeadm token create" timeout 60 kubeadm token create --ttl "${ttl_hours}h" --kubeconfig "$ADMIN_CONF"
 token="$(printf '%s' "$token" | tail -n 1)"
 [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die "kubeadm token create printed something that is not a bootstrap token"
 
@@ -73,5 +76,5 @@ if [ "$CONTROL_PLANE_JOIN" = true ]; then
   log "control-plane certificates uploaded (valid for 2 hours)"
 fi
 
-log "minted a bootstrap token valid for 1 hour"
-printf '{"token":"%s","caCertHash":"sha256:%s","certificateKey":"%s"}\n' "$token" "$hash" "$certificate_key" >&3
+log "minted a bootstrap token valid for ${ttl_hours} hours"
+printf '{"token":"%s","caCertHash":"sha256:%s","certificateKey":"%s","expires":%d}\n' "$token" "$hash" "$certificate_key" "$expires" >&3

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `kubeadm join` for a worker or an additional control plane. stdin: the whole JoinConfiguration
 # (secret: it holds the bootstrap token and maybe the certificate key). It lives on disk only while
-# kubeadm runs, in a root-only file removed on every exit path.
+# kubeadm runs, in a root-only file removed on every exit path. A `# kubelab token expires: N` line
+# (Unix seconds) lets a join retried too late stop before kubeadm, naming the step to run again
+# (TOKEN_STEP, the URN of this node's join-token step).
 set -euo pipefail
 shopt -s inherit_errexit
 
 : "${NODE_NAME:?NODE_NAME is required (the joining node)}"
+TOKEN_STEP="${TOKEN_STEP:-}"
 # Tests point this at a scratch directory; on a node it is unset and every path is the real one.
 ROOT="${KUBELAB_ROOT:-}"
 
@@ -39,6 +42,25 @@ die() {
 mark_done() {
   mkdir -p "$CONFIG_DIR"
   echo "kubeadm join finished" >"$DONE"
+}
+
+# How to get a fresh token: only the first control plane can mint one, in the node's token step.
+fresh_token_hint() {
+  local step="${TOKEN_STEP:-the join-token step of ${NODE_NAME} (pulumi stack --show-urns)}"
+  log "mint a fresh token and join again with: pulumi up --replace '${step}' (npm run up -- --replace '${step}')"
+}
+
+# Refuses a token past its expiry (less a minute for the TLS bootstrap) before anything runs.
+check_token_expiry() {
+  local expires now
+  expires="$(sed -n 's/^# kubelab token expires: \([0-9][0-9]*\)$/\1/p' "$CONFIG" | head -n 1)"
+  [ -n "$expires" ] || return 0
+  now="$(date -u +%s)"
+  if ((now >= expires - 60)); then
+    log "ERROR: the bootstrap token of this join expired at $(date -u -d "@${expires}" '+%Y-%m-%d %H:%M UTC') (a worker's lasts 24 h, a control plane's 2 h like the certificates it unlocks)"
+    fresh_token_hint
+    exit 1
+  fi
 }
 
 node_kubectl() { timeout 10 kubectl --kubeconfig "$KUBELET_CONF" --request-timeout=8s "$@" 2>/dev/null; }
@@ -111,6 +133,7 @@ mkdir -p "$CONFIG_DIR" "$(dirname "$LOG")"
 cat >"$CONFIG"
 [ -s "$CONFIG" ] || die "no JoinConfiguration on stdin"
 grep -q '^kind: JoinConfiguration' "$CONFIG" || die "stdin is not a kubeadm JoinConfiguration"
+check_token_expiry
 
 : >"$LOG"
 chmod 0600 "$LOG"
@@ -133,6 +156,11 @@ if [ "$rc" -ne 0 ]; then
   reset_rc=0
   reset_node || reset_rc=$?
   log "kubeadm join failed (exit ${rc}); its output is in /var/log/kubelab-join.log on ${NODE_NAME}"
+  # Discovery or the certificate download refused the token: it expired or was deleted.
+  if grep -qE 'could not find a JWS signature|token id .* is invalid|has expired|Secret "kubeadm-certs" .*not found' "$LOG"; then
+    log "the bootstrap token or the uploaded certificates are no longer valid"
+    fresh_token_hint
+  fi
   if [ "$reset_rc" -eq 0 ]; then
     log "reset the partial join so the next run can retry"
   else

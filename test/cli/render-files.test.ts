@@ -25,7 +25,7 @@ test("render of ha shows three control planes joining one after another on the u
   const deps = (name: string) => plan.resources.find((r: { name: string }) => r.name === name).dependsOn as string[];
   assert.ok(deps("cluster-cp-3-join").includes("cluster-cp-2-join"));
   assert.match(run.files.get("nodes/cp-1/init.sh") as string, / UPLOAD_CERTS=true /);
-  assert.match(run.files.get("nodes/cp-1/join-token.sh") as string, / CONTROL_PLANE_JOIN=true /);
+  assert.match(run.files.get("nodes/cp-1/join-token-cp-2.sh") as string, / CONTROL_PLANE_JOIN=true /);
   const join = YAML.parse(run.files.get("kubeadm/join-cp-2.yaml") as string);
   assert.equal(join.controlPlane.certificateKey, "[secret]");
   assert.equal(join.discovery.bootstrapToken.token, "[secret]");

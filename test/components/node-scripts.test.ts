@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { NODE_SCRIPTS_ROOT, SCRIPTS_DIR, installCommand, scriptBundle } from "../../components/node-scripts";
-import { scriptCommand } from "../../components/remote";
+import { parseStepHeader, scriptCommand } from "../../components/remote";
 import { hosts, named, render, resource, staticValues } from "../mocks";
 
 const scratch: string[] = [];
@@ -62,8 +62,12 @@ test("every node gets the scripts before any step runs on it, and no command car
     const ship = resource(run, `scripts-${node}`);
     assert.equal(ship.inputs.stdin, scriptBundle().archive);
     assert.deepEqual(ship.inputs.triggers, [scriptBundle().hash]);
-    for (const step of named(run, new RegExp(`^cluster-${node}-`)).filter((r) => r.type === "command:remote:Command"))
-      assert.ok(step.dependsOn.includes(`scripts-${node}`), `${step.name} waits for the scripts`);
+  }
+  const steps = named(run, /^cluster-/).filter((r) => r.type === "command:remote:Command");
+  assert.ok(steps.length > 0);
+  for (const step of steps) {
+    const where = parseStepHeader(String(step.inputs.create))?.node;
+    assert.ok(step.dependsOn.includes(`scripts-${where}`), `${step.name} waits for the scripts on ${where}`);
   }
   for (const r of run.run.resources.filter((res) => res.type.startsWith("command:")))
     for (const field of ["create", "delete"]) {

@@ -44,7 +44,13 @@ test("control planes join one after another, so with three of them their joins a
   const three = criticalPath((await render({ values: staticValues(spread(3, 2), endpoint) })).run.resources);
   assert.deepEqual(
     three.chain.map((s) => s.split(":")[0]),
-    ["prepare", "init", "token", "join", "join", "wait", "object", "object", "app", "verify"],
+    ["prepare", "init", "token", "join", "token", "join", "wait", "object", "object", "app", "verify"],
   );
-  assert.deepEqual(three.chain.slice(3, 5), ["join:cluster-cp-2-join", "join:cluster-cp-3-join"]);
+  // Each control plane's token (and certificate upload) waits for the previous control plane's join.
+  assert.deepEqual(three.chain.slice(2, 6), [
+    "token:cluster-cp-2-join-token",
+    "join:cluster-cp-2-join",
+    "token:cluster-cp-3-join-token",
+    "join:cluster-cp-3-join",
+  ]);
 });

@@ -10,25 +10,28 @@ setup() {
   mkdir -p "$FAKE_ROOT/etc/kubernetes/pki"
   echo "apiVersion: v1" >"$FAKE_ROOT/etc/kubernetes/admin.conf"
   echo "FAKE CA CERTIFICATE" >"$FAKE_ROOT/etc/kubernetes/pki/ca.crt"
+  NOW=1700000000
+  stub date "echo $NOW"
 }
 
-@test "worker joins get exactly one JSON line with a fresh token, the CA hash and no certificate key" {
+@test "a worker's join gets one JSON line: a token for 24 hours, the CA hash, no certificate key, the expiry" {
   run_node join-token CONTROL_PLANE_JOIN=false
   [ "$status" -eq 0 ] || fail "exit $status: $stderr"
   [ "${#lines[@]}" -eq 1 ] || fail "stdout: $output"
-  [ "$output" = "{\"token\":\"$TEST_TOKEN\",\"caCertHash\":\"sha256:$TEST_CA_HASH\",\"certificateKey\":\"\"}" ] ||
+  [ "$output" = "{\"token\":\"$TEST_TOKEN\",\"caCertHash\":\"sha256:$TEST_CA_HASH\",\"certificateKey\":\"\",\"expires\":$((NOW + 86400))}" ] ||
     fail "stdout: $output"
-  called "kubeadm token create --ttl 2h --kubeconfig $FAKE_ROOT/etc/kubernetes/admin.conf" || fail "$(cat "$CALLS")"
+  called "kubeadm token create --ttl 24h --kubeconfig $FAKE_ROOT/etc/kubernetes/admin.conf" || fail "$(cat "$CALLS")"
   called "openssl x509 -pubkey -noout -in $FAKE_ROOT/etc/kubernetes/pki/ca.crt"
   ! called_like "^kubeadm (certs|init) " || fail "unexpected call: $(cat "$CALLS")"
 }
 
-@test "control-plane joins also get a fresh certificate key, uploaded with the certificates" {
+@test "a control plane's join also gets a fresh certificate key; its token lasts as long as the certificates, 2 hours" {
   run_node join-token CONTROL_PLANE_JOIN=true
   [ "$status" -eq 0 ] || fail "exit $status: $stderr"
   [ "${#lines[@]}" -eq 1 ] || fail "stdout: $output"
-  [ "$output" = "{\"token\":\"$TEST_TOKEN\",\"caCertHash\":\"sha256:$TEST_CA_HASH\",\"certificateKey\":\"$TEST_CERT_KEY\"}" ] ||
+  [ "$output" = "{\"token\":\"$TEST_TOKEN\",\"caCertHash\":\"sha256:$TEST_CA_HASH\",\"certificateKey\":\"$TEST_CERT_KEY\",\"expires\":$((NOW + 7200))}" ] ||
     fail "stdout: $output"
+  called "kubeadm token create --ttl 2h --kubeconfig $FAKE_ROOT/etc/kubernetes/admin.conf" || fail "$(cat "$CALLS")"
   called "kubeadm certs certificate-key"
   called "kubeadm init phase upload-certs --upload-certs --certificate-key $TEST_CERT_KEY" || fail "$(cat "$CALLS")"
 }
@@ -37,7 +40,7 @@ setup() {
   command -v node >/dev/null || skip "node not available"
   run_node join-token CONTROL_PLANE_JOIN=true
   [ "$status" -eq 0 ] || fail "$stderr"
-  node -e 'const v = JSON.parse(process.argv[1]); if (Object.keys(v).join() !== "token,caCertHash,certificateKey") process.exit(1)' "$output"
+  node -e 'const v = JSON.parse(process.argv[1]); if (Object.keys(v).join() !== "token,caCertHash,certificateKey,expires") process.exit(1)' "$output"
 }
 
 @test "nothing secret reaches stderr, even when kubeadm puts the token there" {

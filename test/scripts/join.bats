@@ -228,3 +228,40 @@ node_labels() {
   [[ "$stderr" == *"not a kubeadm JoinConfiguration"* ]] || fail "$stderr"
   [ ! -e "$CONFIG" ]
 }
+
+TOKEN_URN='urn:pulumi:lab::kubelab::kubelab:cluster:KubeadmCluster$command:remote:Command::cluster-worker-1-join-token'
+
+# A JoinConfiguration whose token expires at $1 (Unix seconds), as the cluster component writes it.
+expiring_config() {
+  { echo "# kubelab token expires: $1"; cat "$JOIN_YAML"; } >"$SANDBOX/expiring.yaml"
+}
+
+@test "a join retried after its token expired stops before kubeadm and names the step that mints a fresh one" {
+  expiring_config 1700000000
+  stub date 'if [ "$1" = -u ] && [ "$2" = +%s ]; then echo 1700003600; else echo "2023-11-14 22:13 UTC"; fi'
+  run_node join NODE_NAME=worker-1 TOKEN_STEP="$TOKEN_URN" <"$SANDBOX/expiring.yaml"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"the bootstrap token of this join expired at 2023-11-14 22:13 UTC"* ]] || fail "$stderr"
+  [[ "$stderr" == *"pulumi up --replace '$TOKEN_URN'"* ]] || fail "$stderr"
+  ! called_like "^kubeadm " || fail "kubeadm ran: $(cat "$CALLS")"
+  [ ! -e "$CONFIG" ] || fail "the config (with the token) was left behind"
+}
+
+@test "a token that is still valid joins as usual" {
+  expiring_config 1700086400
+  stub date 'echo 1700000000'
+  run_node join NODE_NAME=worker-1 TOKEN_STEP="$TOKEN_URN" <"$SANDBOX/expiring.yaml"
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "kubeadm join --config $CONFIG" || fail "$(cat "$CALLS")"
+}
+
+@test "a join refused for its token says how to mint a fresh one" {
+  stub kubeadm '
+case "$1" in
+  join) echo "error: could not find a JWS signature in the cluster-info ConfigMap for token ID \"k7x2pq\"" >&2; exit 1 ;;
+esac'
+  run_node join NODE_NAME=worker-1 TOKEN_STEP="$TOKEN_URN" <"$JOIN_YAML"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"the bootstrap token or the uploaded certificates are no longer valid"* ]] || fail "$stderr"
+  [[ "$stderr" == *"pulumi up --replace '$TOKEN_URN'"* ]] || fail "$stderr"
+}

@@ -1,21 +1,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isSecretValue } from "../../../lib/mock-runtime";
+import { isSecretValue, revealSecrets } from "../../../lib/mock-runtime";
+import { commandEnv } from "../../../lib/render";
 import { hosts, named, render, resource, staticValues, transitiveDeps } from "../../mocks";
 
-test("every prepare runs before init; init before the token step", async () => {
+test("every prepare runs before init; init before every token step", async () => {
   const run = await render({ values: staticValues(hosts(1, 2)) });
   const init = resource(run, "cluster-cp-1-init");
   for (const node of ["cp-1", "worker-1", "worker-2"])
     assert.ok(init.dependsOn.includes(`cluster-${node}-prepare`), node);
-  assert.ok(resource(run, "cluster-join-token").dependsOn.includes("cluster-cp-1-init"));
+  for (const node of ["worker-1", "worker-2"])
+    assert.ok(resource(run, `cluster-${node}-join-token`).dependsOn.includes("cluster-cp-1-init"), node);
 });
 
-test("worker joins depend only on the token step and their own prepare, so they run in parallel", async () => {
+test("worker joins depend only on their own token and prepare, so they run in parallel", async () => {
   const run = await render({ values: staticValues(hosts(1, 3)) });
   for (const worker of ["worker-1", "worker-2", "worker-3"]) {
     const join = resource(run, `cluster-${worker}-join`);
-    assert.deepEqual(join.dependsOn, ["cluster-join-token", `cluster-${worker}-prepare`, `scripts-${worker}`]);
+    assert.deepEqual(join.dependsOn, [
+      `cluster-${worker}-join-token`,
+      `cluster-${worker}-prepare`,
+      `scripts-${worker}`,
+    ]);
     const upstream = transitiveDeps(run, join.name);
     for (const other of named(run, /-join$/)) assert.ok(!upstream.has(other.name), `${worker} waits for ${other.name}`);
   }
@@ -33,28 +39,35 @@ test("control planes join one at a time", async () => {
   );
 });
 
-test("init uploads certificates only with more than one control plane", async () => {
+test("init uploads certificates only with more than one control plane; only control planes' tokens carry a key", async () => {
   const single = await render({ values: staticValues(hosts(1, 1)) });
   assert.match(String(resource(single, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=false /);
   const ha = await render({
-    values: staticValues(hosts(3, 0), { "kubelab:nodes": { controlPlaneEndpoint: "api.lab:6443" } }),
+    values: staticValues(hosts(3, 1), { "kubelab:nodes": { controlPlaneEndpoint: "api.lab:6443" } }),
   });
   assert.match(String(resource(ha, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=true /);
-  assert.match(String(resource(ha, "cluster-join-token").inputs.create), / CONTROL_PLANE_JOIN=true /);
+  assert.match(String(resource(ha, "cluster-cp-2-join-token").inputs.create), / CONTROL_PLANE_JOIN=true /);
+  assert.match(String(resource(ha, "cluster-worker-1-join-token").inputs.create), / CONTROL_PLANE_JOIN=false /);
 });
 
-test("the token step re-runs when the node set changes and its output is secret", async () => {
-  const three = await render({ values: staticValues(hosts(1, 2)) });
-  const four = await render({ values: staticValues(hosts(1, 3)) });
-  const token = resource(three, "cluster-join-token");
-  assert.notDeepEqual(token.inputs.triggers, resource(four, "cluster-join-token").inputs.triggers);
-  // ...and in each new hour, so a retried join never meets an expired token.
-  assert.match(String((token.inputs.triggers as string[])[1]), /^\d{4}-\d{2}-\d{2}T\d{2}$/);
+test("each node's token is minted on the first control plane right before its join, once", async () => {
+  const run = await render({
+    values: staticValues(hosts(3, 1), { "kubelab:nodes": { controlPlaneEndpoint: "api.lab:6443" } }),
+  });
+  const token = resource(run, "cluster-cp-3-join-token");
+  assert.match(String(token.inputs.create), /^# kubelab step: node=cp-1 step=join-token-cp-3\n/);
+  // Its certificate upload replaces the previous key: cp-2 must have joined with it first.
+  assert.ok(token.dependsOn.includes("cluster-cp-2-join"), token.dependsOn.join(", "));
+  assert.equal(token.inputs.triggers, undefined, "nothing but the node itself makes a new token");
   assert.equal(token.inputs.logging, "none");
   assert.equal(token.inputs.addPreviousOutputInEnv, false);
-  assert.ok(
-    isSecretValue(resource(three, "cluster-worker-1-join").inputs.stdin),
-    "join config travels as a secret on stdin",
+  const join = resource(run, "cluster-cp-3-join");
+  assert.ok(isSecretValue(join.inputs.stdin), "join config travels as a secret on stdin");
+  assert.match(String(revealSecrets(join.inputs.stdin)), /^# kubelab token expires: \d+\napiVersion: kubeadm/);
+  // Where the fix is, should the token expire before a retried join.
+  assert.equal(
+    commandEnv(String(join.inputs.create)).TOKEN_STEP,
+    "urn:pulumi:test::kubelab::kubelab:cluster:KubeadmCluster$command:remote:Command::cluster-cp-3-join-token",
   );
 });
 

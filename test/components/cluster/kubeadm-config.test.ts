@@ -255,3 +255,18 @@ test("mocked kubeconfig points at the node's address with fake credentials", () 
   const ca = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
   assert.match(ca, /mock.*not real/);
 });
+
+test("the token's expiry travels to join.sh as a comment kubeadm ignores", () => {
+  const line = JSON.stringify({
+    token: "abcdef.0123456789abcdef",
+    caCertHash: `sha256:${"a".repeat(64)}`,
+    certificateKey: "",
+    expires: 1767225600,
+  });
+  const secrets = parseJoinToken(line);
+  assert.equal(secrets.expires, 1767225600);
+  const text = joinConfigYaml({ ...worker, tokenExpires: secrets.expires });
+  assert.match(text, /^# kubelab token expires: 1767225600\napiVersion: kubeadm\.k8s\.io\/v1beta4\n/);
+  assert.deepEqual(docs(text)[0], docs(joinConfigYaml(worker))[0]);
+  assert.throws(() => parseJoinToken(line.replace("1767225600", '"soon"')), /expires is not a time in Unix seconds/);
+});
