@@ -110,7 +110,13 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       {
         node: first,
         script: "init",
-        env: { NODE_NAME: first.name, UPLOAD_CERTS: String(controlPlanes.length > 1), KUBEADM_CONFIG: initConfig },
+        env: {
+          NODE_NAME: first.name,
+          UPLOAD_CERTS: String(controlPlanes.length > 1),
+          // A change of these on a live cluster is refused on the node (init.sh), naming the fix.
+          CONTROL_PLANES: String(controlPlanes.length),
+          KUBEADM_CONFIG: initConfig,
+        },
       },
       // Replacing the step must reset before init runs again, never after (which would undo it).
       { parent: this, dependsOn: [...prepares.values()], deleteBeforeReplace: true },

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `kubeadm init` on the first control plane from kubelab's rendered InitConfiguration +
-# ClusterConfiguration. Skipped when the node is already initialised. kubeadm's own output holds
-# the bootstrap token and (with --upload-certs) the certificate key: it goes to a root-only log,
-# and stdout gets one line.
+# ClusterConfiguration. Skipped when the node is already initialised, unless the run asks for
+# another Kubernetes version, control-plane endpoint or number of control planes than the cluster
+# was made with: kubelab cannot change those on a live cluster yet, so it refuses, naming the fix.
+# kubeadm's own output holds the bootstrap token and (with --upload-certs) the certificate key: it
+# goes to a root-only log, and stdout gets one line.
 set -euo pipefail
 shopt -s inherit_errexit
 
 : "${NODE_NAME:?NODE_NAME is required (the control plane being initialised)}"
 : "${UPLOAD_CERTS:?UPLOAD_CERTS is required (true with more than one control plane, else false)}"
 : "${KUBEADM_CONFIG:?KUBEADM_CONFIG is required (the kubeadm InitConfiguration + ClusterConfiguration YAML)}"
+: "${CONTROL_PLANES:?CONTROL_PLANES is required (how many control planes the cluster has)}"
 # Tests point this at a scratch directory; on a node it is unset and every path is the real one.
 ROOT="${KUBELAB_ROOT:-}"
 
@@ -17,6 +20,8 @@ CONFIG_DIR="$ROOT/etc/kubernetes/kubelab"
 CONFIG="$CONFIG_DIR/kubeadm-init.yaml"
 # Written only after kubeadm init succeeded: admin.conf alone does not say that (see below).
 DONE="$CONFIG_DIR/init.done"
+# What the cluster was made with (see check_unchanged).
+FACTS="$CONFIG_DIR/cluster.env"
 LOG="$ROOT/var/log/kubelab-init.log"
 INIT_TIMEOUT=900
 RESET_TIMEOUT=180
@@ -41,9 +46,56 @@ case "$UPLOAD_CERTS" in
   *) die "UPLOAD_CERTS must be true or false, got '$UPLOAD_CERTS'" ;;
 esac
 
+# A top-level key of the ClusterConfiguration ($2 is its YAML), unquoted.
+config_value() { sed -n "s/^$1: *//p" <<<"$2" | head -n 1 | tr -d "\"'"; }
+
+record_facts() {
+  mkdir -p "$CONFIG_DIR"
+  printf 'KUBERNETES_VERSION=%s\nCONTROL_PLANE_ENDPOINT=%s\nCONTROL_PLANES=%s\n' "$1" "$2" "$3" >"$FACTS"
+}
+
 mark_done() {
   mkdir -p "$CONFIG_DIR"
   echo "kubeadm init finished" >"$DONE"
+  record_facts "$(config_value kubernetesVersion "$KUBEADM_CONFIG")" \
+    "$(config_value controlPlaneEndpoint "$KUBEADM_CONFIG")" "$CONTROL_PLANES"
+}
+
+fact() { sed -n "s/^$1=//p" "$FACTS" | head -n 1; }
+
+refuse_change() {
+  die "$1 changed from $2 to $3 on a running cluster, which kubelab cannot change yet ($4): set it back to $2, or destroy the cluster and create it again"
+}
+
+# An initialised control plane checks the run against what the cluster was made with: its
+# Kubernetes version (refused here too, should prepare have let one through), the endpoint baked
+# into every certificate and kubeconfig, and the number of control planes (etcd's membership).
+# Clusters made before the record existed are checked against the saved init config, then recorded.
+check_unchanged() {
+  local version endpoint count
+  if [ -f "$FACTS" ]; then
+    version="$(fact KUBERNETES_VERSION)" endpoint="$(fact CONTROL_PLANE_ENDPOINT)" count="$(fact CONTROL_PLANES)"
+  elif [ -f "$CONFIG" ]; then
+    version="$(config_value kubernetesVersion "$(cat "$CONFIG")")"
+    endpoint="$(config_value controlPlaneEndpoint "$(cat "$CONFIG")")" count=""
+  else
+    return 0
+  fi
+  local wanted_version wanted_endpoint
+  wanted_version="$(config_value kubernetesVersion "$KUBEADM_CONFIG")"
+  wanted_endpoint="$(config_value controlPlaneEndpoint "$KUBEADM_CONFIG")"
+  if [ -n "$version" ] && [ -n "$wanted_version" ] && [ "$version" != "$wanted_version" ]; then
+    refuse_change kubelab:kubernetesVersion "${version#v}" "${wanted_version#v}" "no upgrades or downgrades"
+  fi
+  if [ -n "$endpoint" ] && [ -n "$wanted_endpoint" ] && [ "$endpoint" != "$wanted_endpoint" ]; then
+    refuse_change kubelab:nodes.controlPlaneEndpoint "$endpoint" "$wanted_endpoint" \
+      "every certificate and kubeconfig names the endpoint; unset, it is the first control plane's address and port"
+  fi
+  if [ -n "$count" ] && [ "$count" != "$CONTROL_PLANES" ]; then
+    refuse_change "the number of control planes (kubelab:nodes)" "$count" "$CONTROL_PLANES" \
+      "etcd's members are not added or removed"
+  fi
+  [ -f "$FACTS" ] || record_facts "${version:-$wanted_version}" "${endpoint:-$wanted_endpoint}" "$CONTROL_PLANES"
 }
 
 admin_kubectl() { timeout 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=8s "$@" >/dev/null 2>&1; }
@@ -82,7 +134,13 @@ init_finished() {
   cluster_finished
 }
 
+case "$CONTROL_PLANES" in
+  [1-9] | [1-9][0-9]) ;;
+  *) die "CONTROL_PLANES must be a count of control planes, got '$CONTROL_PLANES'" ;;
+esac
+
 if [ -f "$ADMIN_CONF" ] && [ -f "$DONE" ]; then
+  check_unchanged
   log "this control plane is already initialised, nothing to do"
   echo "init.sh: ${NODE_NAME} already initialised"
   exit 0
@@ -93,6 +151,7 @@ rm -f "$DONE"
 RESET_FIRST=0
 if [ -f "$ADMIN_CONF" ]; then
   if init_finished; then
+    check_unchanged
     mark_done
     log "/etc/kubernetes/admin.conf exists and kubeadm init finished on it: already initialised, nothing to do"
     echo "init.sh: ${NODE_NAME} already initialised"

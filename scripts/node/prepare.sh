@@ -386,6 +386,46 @@ kubernetes_packages_current() {
   fi
 }
 
+# Upstream version of the installed kubeadm (1.36.4 from 1:1.36.4-1.1), empty when none.
+installed_kubernetes() {
+  local version
+  version="$(installed_version kubeadm)"
+  version="${version#*:}"
+  printf '%s' "${version%%-*}"
+}
+
+# True when version $1 sorts before $2.
+version_before() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$1" ]; }
+
+# kubelab does not upgrade clusters yet and never downgrades: a requested version older than the
+# installed one, or different from what a node in a cluster (kubelet.conf) runs, stops here before
+# anything on the node changes. Installing a newer version on a node outside a cluster is fine.
+check_version_change() {
+  step "checking the requested Kubernetes version against this node"
+  local installed wanted installed_minor in_cluster=0 older=0 fix
+  installed="$(installed_kubernetes)"
+  [ -n "$installed" ] || return 0
+  installed_minor="${installed%.*}"
+  wanted="${KUBERNETES_PACKAGE_VERSION:-$KUBERNETES_MINOR}"
+  if [ -n "$KUBERNETES_PACKAGE_VERSION" ]; then
+    [ "$installed" != "$KUBERNETES_PACKAGE_VERSION" ] || return 0
+    if version_before "$KUBERNETES_PACKAGE_VERSION" "$installed"; then older=1; fi
+  else
+    [ "$installed_minor" != "$KUBERNETES_MINOR" ] || return 0
+    if version_before "$KUBERNETES_MINOR" "$installed_minor"; then older=1; fi
+  fi
+  if [ -f "$ROOT/etc/kubernetes/kubelet.conf" ]; then in_cluster=1; fi
+  [ "$older" = 1 ] || [ "$in_cluster" = 1 ] || return 0
+  fix="set kubelab:kubernetesVersion back to \"${installed_minor}\" (or \"${installed}\"), or destroy the cluster and create it again"
+  if [ "$older" = 1 ] && [ "$in_cluster" = 0 ]; then
+    fix="set kubelab:kubernetesVersion back to \"${installed_minor}\" (or \"${installed}\"), or remove the packages first (apt-get purge kubelet kubeadm kubectl)"
+  fi
+  if [ "$older" = 1 ]; then
+    die "kubelab:kubernetesVersion asks for ${wanted}, older than Kubernetes ${installed} installed on ${NODE_NAME}; kubelab never downgrades: ${fix}"
+  fi
+  die "kubelab:kubernetesVersion changed from ${installed} (what ${NODE_NAME} runs in the cluster) to ${wanted}; kubelab does not upgrade a running cluster yet: ${fix}"
+}
+
 install_kubernetes_packages() {
   if kubernetes_packages_current; then
     log "kubelet, kubeadm and kubectl $(installed_version kubeadm) already installed"
@@ -543,6 +583,7 @@ main() {
   check_inputs
   check_os
   check_cgroup_v2
+  check_version_change
   wait_for_cloud_init
   check_containerd_package
   set_hostname

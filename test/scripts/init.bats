@@ -26,7 +26,8 @@ admin_conf() {
 }
 
 init() {
-  run_node init NODE_NAME=cp-1 UPLOAD_CERTS="${UPLOAD:-true}" KUBEADM_CONFIG="$CONFIG_TEXT"
+  run_node init NODE_NAME=cp-1 UPLOAD_CERTS="${UPLOAD:-true}" CONTROL_PLANES="${CONTROL_PLANES:-3}" \
+    KUBEADM_CONFIG="${KUBEADM_TEXT:-$CONFIG_TEXT}"
 }
 
 @test "init validates the written config, then runs kubeadm init with --upload-certs" {
@@ -132,7 +133,7 @@ init() {
 }
 
 @test "with the SSH channel gone, init still finishes and is marked; a failed one is still reset" {
-  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true KUBEADM_CONFIG="$CONFIG_TEXT"
+  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true CONTROL_PLANES=3 KUBEADM_CONFIG="$CONFIG_TEXT"
   called "kubeadm init --config $CONFIG --upload-certs" || fail "$(cat "$CALLS")"
   [ -f "$DONE" ] || fail "no marker"
   grep -qF "Your Kubernetes control-plane has initialized successfully" "$LOG"
@@ -140,7 +141,7 @@ init() {
   rm -rf "$FAKE_ROOT/etc/kubernetes"
   : >"$CALLS"
   fail_stub kubeadm --upload-certs 5
-  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true KUBEADM_CONFIG="$CONFIG_TEXT"
+  run_dead_channel init NODE_NAME=cp-1 UPLOAD_CERTS=true CONTROL_PLANES=3 KUBEADM_CONFIG="$CONFIG_TEXT"
   [ "$(call_line "kubeadm init --config $CONFIG --upload-certs")" -lt "$(call_line "kubeadm reset -f")" ] || fail "$(cat "$CALLS")"
   [ ! -e "$DONE" ]
 }
@@ -195,4 +196,62 @@ init() {
   run_node init NODE_NAME=cp-1 UPLOAD_CERTS=false
   [ "$status" -ne 0 ]
   [[ "$stderr" == *"KUBEADM_CONFIG is required"* ]] || fail "$stderr"
+}
+
+# The ClusterConfiguration facts a cluster is made with: version $1, endpoint $2.
+cluster_config() {
+  printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: %s\ncontrolPlaneEndpoint: %s\n' "$1" "$2"
+}
+
+# A control plane initialised by kubelab with version $1, endpoint $2 and $3 control planes.
+initialised_with() {
+  KUBEADM_TEXT="$(cluster_config "$1" "$2")" CONTROL_PLANES="$3" init
+  [ "$status" -eq 0 ] || fail "first init: $stderr"
+  : >"$CALLS"
+}
+
+@test "init records what the cluster was made with, and a re-run asking the same does nothing" {
+  initialised_with v1.36.4 192.168.56.100:6443 3
+  [ "$(cat "$FAKE_ROOT/etc/kubernetes/kubelab/cluster.env")" = "$(printf 'KUBERNETES_VERSION=v1.36.4\nCONTROL_PLANE_ENDPOINT=192.168.56.100:6443\nCONTROL_PLANES=3')" ]
+  KUBEADM_TEXT="$(cluster_config v1.36.4 192.168.56.100:6443)" CONTROL_PLANES=3 init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = "init.sh: cp-1 already initialised" ] || fail "$output"
+  ! called_like "^kubeadm " || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "another Kubernetes version on an initialised cluster is refused, naming old, new and the fix" {
+  initialised_with v1.36.4 192.168.56.100:6443 3
+  KUBEADM_TEXT="$(cluster_config v1.37.1 192.168.56.100:6443)" CONTROL_PLANES=3 init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"kubelab:kubernetesVersion changed from 1.36.4 to 1.37.1 on a running cluster, which kubelab cannot change yet (no upgrades or downgrades): set it back to 1.36.4, or destroy the cluster and create it again"* ]] ||
+    fail "$stderr"
+  ! called_like "^kubeadm " || fail "unexpected call: $(cat "$CALLS")"
+}
+
+@test "another control-plane endpoint on an initialised cluster is refused" {
+  initialised_with v1.36.4 192.168.56.10:6443 1
+  KUBEADM_TEXT="$(cluster_config v1.36.4 192.168.56.100:6443)" CONTROL_PLANES=1 init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"kubelab:nodes.controlPlaneEndpoint changed from 192.168.56.10:6443 to 192.168.56.100:6443 on a running cluster"* ]] ||
+    fail "$stderr"
+  [[ "$stderr" == *"set it back to 192.168.56.10:6443, or destroy the cluster and create it again"* ]] || fail "$stderr"
+}
+
+@test "another number of control planes on an initialised cluster is refused" {
+  initialised_with v1.36.4 192.168.56.100:6443 1
+  KUBEADM_TEXT="$(cluster_config v1.36.4 192.168.56.100:6443)" CONTROL_PLANES=3 init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"the number of control planes (kubelab:nodes) changed from 1 to 3 on a running cluster, which kubelab cannot change yet (etcd's members are not added or removed): set it back to 1"* ]] ||
+    fail "$stderr"
+}
+
+@test "a cluster made before the record is checked against its saved init config, then recorded" {
+  initialised_with v1.36.4 192.168.56.10:6443 1
+  rm "$FAKE_ROOT/etc/kubernetes/kubelab/cluster.env"
+  KUBEADM_TEXT="$(cluster_config v1.37.1 192.168.56.10:6443)" CONTROL_PLANES=1 init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"kubelab:kubernetesVersion changed from 1.36.4 to 1.37.1"* ]] || fail "$stderr"
+  KUBEADM_TEXT="$(cluster_config v1.36.4 192.168.56.10:6443)" CONTROL_PLANES=1 init
+  [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "CONTROL_PLANES=1" "$FAKE_ROOT/etc/kubernetes/kubelab/cluster.env"
 }

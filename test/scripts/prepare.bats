@@ -540,3 +540,45 @@ EOF
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"NODE_IP 'not-an-ip' is not an IPv4 address"* ]] || fail "$stderr"
 }
+
+# A node whose kubeadm init or join ran: it is part of a cluster.
+in_cluster_with() {
+  printf '%s\n' "kubelet $1-1.1" "kubeadm $1-1.1" "kubectl $1-1.1" >>"$STUB_STATE/dpkg"
+  mkdir -p "$FAKE_ROOT/etc/kubernetes"
+  echo "apiVersion: v1" >"$FAKE_ROOT/etc/kubernetes/kubelet.conf"
+}
+
+@test "a new minor on a node in a cluster is refused before anything changes, naming old, new and the fix" {
+  in_cluster_with 1.36.4
+  prepare KUBERNETES_MINOR=1.37
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'kubelab:kubernetesVersion changed from 1.36.4 (what cp-1 runs in the cluster) to 1.37; kubelab does not upgrade a running cluster yet: set kubelab:kubernetesVersion back to "1.36" (or "1.36.4"), or destroy the cluster and create it again'* ]] ||
+    fail "$stderr"
+  ! called_like "^(apt-get|apt-mark|hostnamectl|swapoff|modprobe|systemctl) " || fail "the node changed: $(cat "$CALLS")"
+}
+
+@test "a new patch on a node in a cluster is refused too" {
+  in_cluster_with 1.36.3
+  PACKAGE_VERSION=1.36.4 prepare
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"kubelab:kubernetesVersion changed from 1.36.3 (what cp-1 runs in the cluster) to 1.36.4"* ]] ||
+    fail "$stderr"
+}
+
+@test "the installed minor, or its exact patch, is accepted on a node in a cluster" {
+  in_cluster_with 1.36.3
+  prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [[ "$stderr" == *"kubelet, kubeadm and kubectl 1.36.3-1.1 already installed"* ]] || fail "$stderr"
+  PACKAGE_VERSION=1.36.3 prepare
+  [ "$status" -eq 0 ] || fail "$stderr"
+}
+
+@test "a downgrade is refused even on a node outside any cluster" {
+  printf '%s\n' "kubelet 1.36.4-1.1" "kubeadm 1.36.4-1.1" "kubectl 1.36.4-1.1" >>"$STUB_STATE/dpkg"
+  prepare_1_35
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'kubelab:kubernetesVersion asks for 1.35, older than Kubernetes 1.36.4 installed on cp-1; kubelab never downgrades: set kubelab:kubernetesVersion back to "1.36" (or "1.36.4"), or remove the packages first (apt-get purge kubelet kubeadm kubectl)'* ]] ||
+    fail "$stderr"
+  ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
+}

@@ -41,11 +41,12 @@ test("control planes join one at a time", async () => {
 
 test("init uploads certificates only with more than one control plane; only control planes' tokens carry a key", async () => {
   const single = await render({ values: staticValues(hosts(1, 1)) });
-  assert.match(String(resource(single, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=false /);
+  // init.sh refuses a later change of the count (or version, or endpoint) on the live cluster.
+  assert.match(String(resource(single, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=false CONTROL_PLANES=1 /);
   const ha = await render({
     values: staticValues(hosts(3, 1), { "kubelab:nodes": { controlPlaneEndpoint: "api.lab:6443" } }),
   });
-  assert.match(String(resource(ha, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=true /);
+  assert.match(String(resource(ha, "cluster-cp-1-init").inputs.create), / UPLOAD_CERTS=true CONTROL_PLANES=3 /);
   assert.match(String(resource(ha, "cluster-cp-2-join-token").inputs.create), / CONTROL_PLANE_JOIN=true /);
   assert.match(String(resource(ha, "cluster-worker-1-join-token").inputs.create), / CONTROL_PLANE_JOIN=false /);
 });
