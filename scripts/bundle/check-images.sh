@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks a built bundle's images with the bundle's own containerd, runc and ctr, on this host:
-#   1. every images/*.tar imports with `ctr -n k8s.io images import` and carries exactly the
-#      manifest's reference;
+#   1. every images/*.tar imports with `ctr images import` (as install-bundle.sh does, pinned) and
+#      carries exactly the manifest's reference;
 #   2. the sample app's five images run together in one network namespace (loopback only, as
 #      one pod would) and a vote cast on vote's port 80 shows up in result's /results.json.
 # Usage: check-images.sh BUNDLE_DIR        (root; needs jq, curl, unshare, nsenter)
@@ -20,7 +20,9 @@ sock=$work/containerd.sock
 export PATH="$work/bin:$PATH"
 log() { printf 'check-images: %s\n' "$*" >&2; }
 # ctr on this containerd; its warning that cgroup v1 is deprecated is noise here.
-kctr() { ctr -a "$sock" -n k8s.io "$@" 2> >(grep -v 'support for cgroup v1 is deprecated' >&2); }
+# Its own namespace, so the containers' cgroups (/kubelab-check/<name>) are recognisably this check's.
+NS=kubelab-check
+kctr() { ctr -a "$sock" -n "$NS" "$@" 2> >(grep -v 'support for cgroup v1 is deprecated' >&2); }
 
 cleanup() {
   set +e
@@ -31,6 +33,7 @@ cleanup() {
     kctr containers rm "$c" >/dev/null 2>&1
   done
   [ -n "${containerd_pid:-}" ] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
+  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,13 +60,14 @@ EOF
 }
 
 import_all() {
-  local path ref problems=0
+  local path ref names problems=0
   while IFS=$'\t' read -r path ref; do
     kctr images import --label io.cri-containerd.pinned=pinned "$bundle/$path" >/dev/null
-    if kctr images ls -q | grep -qxF "$ref"; then
+    names=$(kctr images ls -q)
+    if grep -qxF "$ref" <<<"$names"; then
       log "imported $ref"
     else
-      log "FAIL: $path did not import as $ref (got: $(kctr images ls -q | tr '\n' ' '))"
+      log "FAIL: $path did not import as $ref (got: ${names//$'\n'/ })"
       problems=$((problems + 1))
     fi
   done < <(jq -r '.files[] | select(.kind == "image") | "\(.path)\t\(.ref)"' "$bundle/manifest.json")

@@ -34,4 +34,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "db: initialised $PGDATA for user $POSTGRES_USER"
 fi
 
-exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
+# The image's socket directory; a runtime that mounts a fresh /run (plain `ctr run` does, the
+# kubelet does not) hides it, and then the socket goes to /tmp.
+sockets=/var/run/postgresql
+[ -d "$sockets" ] && [ -w "$sockets" ] || sockets=/tmp
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories="$sockets" "$@"

@@ -25,7 +25,7 @@ teardown() {
 }
 
 run_entry() {
-  PG_BINDIR="$WORK/bin" PATH="$WORK/bin:$PATH" run bash "$ENTRY" "$@"
+  PG_BINDIR="$WORK/bin" PATH="$WORK/bin:$PATH" run bash "$ENTRY"
 }
 
 @test "first start initialises PGDATA for the user with password authentication from the network" {
@@ -35,7 +35,7 @@ run_entry() {
   grep -qx "pwfile: s3cret pass" "$CALLS"
   ! grep "^initdb\|^postgres" "$CALLS" | grep -q "s3cret"
   grep -qx "host all all all scram-sha-256" "$PGDATA/pg_hba.conf"
-  grep -q "^postgres -D $PGDATA -c listen_addresses=\*" "$CALLS"
+  grep -q "^postgres -D $PGDATA -c listen_addresses=\* -c unix_socket_directories=" "$CALLS"
   [ "$(stat -c %a "$PGDATA")" = 700 ]
 }
 
