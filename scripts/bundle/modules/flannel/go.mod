@@ -2,6 +2,8 @@ module kubelab.local/bundle/flannel
 
 go 1.26.0
 
+// flannel v0.28.10 requires tencentcloud's vpc module at v1.3.188, which the module proxy here does
+// not serve; v1.3.75 (flannel v0.28.4's) is served, and only flannel's tencent-vpc backend uses it.
 replace github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc => github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc v1.3.75
 
 tool (

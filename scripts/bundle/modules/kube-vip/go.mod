@@ -1,3 +1,5 @@
+// The checksum database reachable here has no entry for github.com/kube-vip/kube-vip: its go.sum
+// lines were added with GONOSUMDB=github.com/kube-vip/kube-vip and pin it from then on.
 module kubelab.local/bundle/kube-vip
 
 go 1.24.4
