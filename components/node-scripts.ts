@@ -1,10 +1,11 @@
-// scripts/node travels to each node once, as a tar on the stdin of one step, into a folder named
+// scripts/node travels to each node once, as a gzipped tar on the stdin of one step, into a folder named
 // after the scripts' content hash; every other step then runs a script by path. A failing step's
 // error is its short command and the script's own output, never the script text, and a change to
 // any script ships a new folder (and re-runs the steps, whose paths name it).
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { gzipSync } from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
@@ -14,14 +15,20 @@ export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "node");
 /** Where every version of the scripts lives on a node; only the current one is kept. */
 export const NODE_SCRIPTS_ROOT = "/opt/kubelab/scripts";
 
+/**
+ * Scripts this machine sends over SSH itself (teardown and the network check, ssh/over-ssh.ts):
+ * they never run from the shipped folder, so they stay out of the archive every node's state holds.
+ */
+export const SENT_OVER_SSH = ["network-check", "network-check-cleanup", "remove-node", "reset"];
+
 export interface ScriptBundle {
-  /** The first 16 hex digits of sha256 over every script's name and text. */
+  /** The first 16 hex digits of sha256 over every shipped script's name and text. */
   hash: string;
   /** `/opt/kubelab/scripts/<hash>` on every node. */
   dir: string;
   /** Script file names (`init.sh`, ...), sorted. */
   names: string[];
-  /** The tar of scripts/node/*.sh, base64: the same bytes on every machine and every run. */
+  /** The gzipped tar of those scripts, base64: the same bytes for the same scripts. */
   archive: string;
 }
 
@@ -41,7 +48,11 @@ function archiveOf(names: string[]): Buffer {
   );
   const chunks: Buffer[] = [];
   for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  // Stored in every node's shipping step: compressed, a quarter of the size. The gzip header holds
+  // no time, and its OS byte is set to "unknown" so the bytes do not depend on the OS building them.
+  const gzipped = gzipSync(Buffer.concat(chunks), { level: 9 });
+  gzipped[9] = 0xff;
+  return gzipped;
 }
 
 let cached: ScriptBundle | undefined;
@@ -50,7 +61,7 @@ export function scriptBundle(): ScriptBundle {
   if (cached) return cached;
   const names = fs
     .readdirSync(SCRIPTS_DIR)
-    .filter((n) => n.endsWith(".sh"))
+    .filter((n) => n.endsWith(".sh") && !SENT_OVER_SSH.includes(n.slice(0, -3)))
     .sort();
   const digest = createHash("sha256");
   for (const name of names) digest.update(`${name}\0${fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8")}\0`);
@@ -71,7 +82,7 @@ const INSTALLER = [
   'if [ -f "$dir/.complete" ]; then cat >/dev/null; echo "node scripts $1 already in $dir"; exit 0; fi',
   'mkdir -p "$root"',
   'tmp="$(mktemp -d "$root/.incoming.XXXXXX")"',
-  'base64 -d | tar -x -C "$tmp"',
+  'base64 -d | tar -xz -C "$tmp"',
   'touch "$tmp/.complete"',
   'rm -rf "$dir" && mv "$tmp" "$dir"',
   'find "$root" -mindepth 1 -maxdepth 1 ! -name "$1" -exec rm -rf {} +',

@@ -4,9 +4,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NODE_SCRIPTS_ROOT, SCRIPTS_DIR, installCommand, scriptBundle } from "../../components/node-scripts";
+import {
+  NODE_SCRIPTS_ROOT,
+  SCRIPTS_DIR,
+  SENT_OVER_SSH,
+  installCommand,
+  scriptBundle,
+} from "../../components/node-scripts";
 import { parseStepHeader, scriptCommand } from "../../components/remote";
-import { hosts, named, render, resource, staticValues } from "../mocks";
+import { hosts, render, resource, staticValues } from "../mocks";
 
 const scratch: string[] = [];
 after(() => scratch.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -30,7 +36,9 @@ test("the shipping step unpacks every node script into a folder named by their h
       fs.readFileSync(path.join(root, bundle.hash, name), "utf8"),
       fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8"),
     );
-  assert.ok(bundle.names.includes("init.sh") && bundle.names.includes("reset.sh"));
+  assert.ok(bundle.names.includes("init.sh") && bundle.names.includes("prepare.sh"));
+  // Teardown and the network check send their scripts over SSH themselves.
+  for (const sent of SENT_OVER_SSH) assert.ok(!bundle.names.includes(`${sent}.sh`), sent);
   const again = install(root, bundle.hash, bundle.archive);
   assert.equal(again.stdout, `node scripts ${bundle.hash} already in ${root}/${bundle.hash}\n`);
   // A new version replaces the old folder: no step names it any more.
@@ -41,7 +49,7 @@ test("the shipping step unpacks every node script into a folder named by their h
 
 test("the archive is the same bytes whatever the files' modes and times", () => {
   const { archive } = scriptBundle();
-  const listing = spawnSync("tar", ["-tvf", "-"], { input: Buffer.from(archive, "base64"), encoding: "utf8" });
+  const listing = spawnSync("tar", ["-tvzf", "-"], { input: Buffer.from(archive, "base64"), encoding: "utf8" });
   for (const line of listing.stdout.trim().split("\n")) assert.match(line, /^-rw-r--r-- 0\/0 .* 1970-01-01 00:00 /);
 });
 
@@ -63,11 +71,14 @@ test("every node gets the scripts before any step runs on it, and no command car
     assert.equal(ship.inputs.stdin, scriptBundle().archive);
     assert.deepEqual(ship.inputs.triggers, [scriptBundle().hash]);
   }
-  const steps = named(run, /^cluster-/).filter((r) => r.type === "command:remote:Command");
+  const steps = run.run.resources.filter((r) => r.type === "command:remote:Command" && !r.name.startsWith("scripts-"));
   assert.ok(steps.length > 0);
   for (const step of steps) {
-    const where = parseStepHeader(String(step.inputs.create))?.node;
+    const create = String(step.inputs.create);
+    const where = parseStepHeader(create)?.node;
     assert.ok(step.dependsOn.includes(`scripts-${where}`), `${step.name} waits for the scripts on ${where}`);
+    const script = new RegExp(`bash ${scriptBundle().dir}/([a-z0-9-]+\\.sh)`).exec(create)?.[1];
+    assert.ok(script && scriptBundle().names.includes(script), `${step.name} runs a shipped script (${script})`);
   }
   for (const r of run.run.resources.filter((res) => res.type.startsWith("command:")))
     for (const field of ["create", "delete"]) {
