@@ -148,12 +148,23 @@ function manifests(resources: RecordedResource[], files: RenderedFiles): void {
   }
 }
 
+const MOCKED_NOTE =
+  "> **Mocked.** `npm run render` runs offline: every observation below is made up from the plan " +
+  "(plausible addresses, every check passing), not measured on a cluster. `pulumi up` and " +
+  "`npm run verify` draw the real picture.";
+
+/** The offline topology says it is mocked, right under its title. */
+function markMocked(topology: string): string {
+  const [title, ...rest] = topology.split("\n");
+  return [title, "", MOCKED_NOTE, ...rest].join("\n");
+}
+
 /** What the program reported about itself: policy findings and the network check's picture. */
 function reports(outputs: Record<string, unknown>, files: RenderedFiles): void {
   const violations = redactSecrets(outputs.policyFindings ?? []);
   files.set("policy.json", `${JSON.stringify({ violations }, null, 2)}\n`);
   const topology = outputs.networkTopology;
-  if (typeof topology === "string") files.set("topology.md", topology);
+  if (typeof topology === "string") files.set("topology.md", markMocked(topology));
 }
 
 export function renderFiles(run: ProgramRun): RenderedFiles {

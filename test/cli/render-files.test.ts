@@ -15,6 +15,10 @@ test("render of lab writes node scripts, kubeadm files, the addon values, app ma
     assert.ok(files.includes(`manifests/vote/${kind}.yaml`), kind);
   }
   assert.match(run.files.get("topology.md") as string, /```mermaid/);
+  assert.match(
+    run.files.get("topology.md") as string,
+    /^# kubelab network topology\n\n> \*\*Mocked\.\*\* `npm run render` runs offline: every observation below is made up/,
+  );
   const installation = YAML.parse(run.files.get("manifests/cluster/installation-default.yaml") as string);
   assert.equal(installation.spec.calicoNetwork.ipPools[0].cidr, "10.244.0.0/16");
 });
