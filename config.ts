@@ -8,6 +8,9 @@ import { CONFIG_KEYS, HostSpec, RawLabConfig } from "./lib/config-schema";
 import { ConfigProblem, roleCounts } from "./lib/config-checks";
 import { SshAuth, sshAuth } from "./lib/config-ssh";
 import { complete, crossFieldProblems, parseSections } from "./lib/config-validate";
+import { sourceChecks } from "./lib/config-sources";
+import { LoadedBundle, bundleImageRefs } from "./lib/offline-bundle";
+import { API_SERVER_PORT } from "./components/cluster/endpoint";
 import { parseNodePortRange } from "./policy/nodeports";
 import { Cni, NetworkPlan, NodePortRange } from "./policy/types";
 
@@ -27,11 +30,15 @@ export interface LabConfig {
   kubernetesVersion: string;
   kubernetesMinor: string;
   nodes: {
-    provider: "multipass" | "static";
+    provider: RawLabConfig["nodes"]["provider"];
     /** Control planes first; the first one runs `kubeadm init`. */
     specs: NodeSpec[];
+    /** As configured, or `<vip>:6443` when kube-vip holds a VIP. */
     controlPlaneEndpoint?: string;
+    /** The VIP kube-vip holds on one control plane at a time (`auto` resolved). */
+    vip?: string;
     multipass: RawLabConfig["nodes"]["multipass"];
+    local: RawLabConfig["nodes"]["local"];
   };
   ssh: {
     user: string;
@@ -42,12 +49,16 @@ export interface LabConfig {
     privateKey?: pulumi.Output<string>;
     /** Secret; only for an encrypted key. */
     privateKeyPassword?: pulumi.Output<string>;
-    /** Only multipass needs it, to authorise the key through cloud-init. */
+    /** Multipass (cloud-init) and local nodes authorise it for ssh.user; empty for static hosts. */
     publicKey: pulumi.Output<string>;
   };
   network: Omit<RawLabConfig["network"], "nodePortRange" | "cni"> & { nodePortRange: NodePortRange; cni: Cni };
   app: RawLabConfig["app"];
   verify: RawLabConfig["verify"];
+  /** The offline bundle, validated; undefined for online installs. */
+  offline?: LoadedBundle;
+  /** Findings worth telling that do not stop a run (`key = value: message`). */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -74,6 +85,8 @@ export interface KeySources {
   readKeyFile?: (file: string) => string | undefined;
   /** The SSH agent's socket; null: no agent. @default SSH_AUTH_SOCK, when that socket exists */
   agentSocket?: string | null;
+  /** The stack's name: local machines are named after it. @default "dev" */
+  stack?: string;
 }
 
 function expandHome(file: string): string {
@@ -98,12 +111,15 @@ interface KeyCheck {
 
 function keyCheck(raw: Pick<RawLabConfig, "ssh" | "nodes">, sources: KeySources, read: KeyReader): KeyCheck {
   const problems: ConfigProblem[] = [];
-  if (raw.nodes.provider === "multipass" && read(raw.ssh.publicKeyPath) === undefined) {
+  if (raw.nodes.provider !== "static" && read(raw.ssh.publicKeyPath) === undefined) {
+    const how =
+      raw.nodes.provider === "multipass"
+        ? "multipass VMs authorise it through cloud-init"
+        : "local nodes authorise it for ssh.user";
     problems.push({
       key: "kubelab:ssh.publicKeyPath",
       value: raw.ssh.publicKeyPath,
-      message:
-        "file not found; multipass VMs authorise this public key through cloud-init (ssh-keygen -y -f PRIVATE > PUBLIC)",
+      message: `file not found; ${how} (ssh-keygen -y -f PRIVATE > PUBLIC)`,
     });
   }
   const keyText = sources.sshPrivateKey ?? read(raw.ssh.privateKeyPath);
@@ -163,7 +179,7 @@ function sshSettings(
     privateKeyPassword:
       keys.auth === "key-with-passphrase" ? pulumi.secret(sources.sshKeyPassphrase as string) : undefined,
     publicKey:
-      cfg.nodes.provider === "multipass" ? pulumi.output(read(cfg.ssh.publicKeyPath) as string) : pulumi.output(""),
+      cfg.nodes.provider === "static" ? pulumi.output("") : pulumi.output(read(cfg.ssh.publicKeyPath) as string),
   };
 }
 
@@ -175,6 +191,8 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
   const read = sources.readKeyFile ?? readIfExists;
   const { parsed, problems } = parseSections(raw);
   problems.push(...crossFieldProblems(parsed));
+  const fromSources = sourceChecks(parsed, sources.stack ?? "dev");
+  problems.push(...fromSources.problems);
   const keys =
     parsed.ssh && parsed.nodes ? keyCheck({ ssh: parsed.ssh, nodes: parsed.nodes }, sources, read) : undefined;
   problems.push(...(keys?.problems ?? []));
@@ -187,8 +205,11 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
     nodes: {
       provider: cfg.nodes.provider,
       specs: nodeSpecs(cfg),
-      controlPlaneEndpoint: cfg.nodes.controlPlaneEndpoint,
+      controlPlaneEndpoint:
+        cfg.nodes.controlPlaneEndpoint ?? (fromSources.vip ? `${fromSources.vip}:${API_SERVER_PORT}` : undefined),
+      vip: fromSources.vip,
       multipass: cfg.nodes.multipass,
+      local: cfg.nodes.local,
     },
     ssh: sshSettings(cfg, { auth: keys.auth, keyText: keys.keyText }, sources, read),
     network: {
@@ -198,13 +219,24 @@ export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources
     },
     app: cfg.app,
     verify: cfg.verify,
+    offline: fromSources.offline,
+    warnings: fromSources.warnings.map((w) => `${w.key} = ${JSON.stringify(w.value)}: ${w.message}`),
   };
 }
 
 /** The network facts the policy rules need, derived from a validated config. */
 export function networkPlan(config: LabConfig): NetworkPlan {
   const { nodeCidr, podCidr, serviceCidr, nodePortRange, cni } = config.network;
-  return { nodeCidr, podCidr, serviceCidr, nodePortRange, cni, nodeCount: config.nodes.specs.length };
+  return {
+    nodeCidr,
+    podCidr,
+    serviceCidr,
+    nodePortRange,
+    cni,
+    nodeCount: config.nodes.specs.length,
+    vip: config.nodes.vip,
+    bundleImages: config.offline ? bundleImageRefs(config.offline.manifest) : undefined,
+  };
 }
 
 /** Optional secrets: undeclared in Pulumi.yaml (a declared secret needs an encrypted default). */
@@ -225,6 +257,7 @@ export function loadConfig(sources: Pick<KeySources, "readKeyFile"> = {}): LabCo
   const secret = (key: string) => pulumi.runtime.getConfig(`kubelab:${key}`) || undefined;
   return parseLabConfig(raw, {
     ...sources,
+    stack: pulumi.getStack(),
     sshPrivateKey: secret("sshPrivateKey"),
     sshKeyPassphrase: secret("sshKeyPassphrase"),
   });

@@ -9,6 +9,9 @@ import { SampleApp } from "./app/sample-app";
 import { API_SERVER_PORT, parseEndpoint } from "./cluster/endpoint";
 import { KubeadmCluster } from "./cluster/kubeadm-cluster";
 import { PodNetwork, checkedRelease } from "./network/pod-network";
+import { appImages, probeImage } from "../lib/offline-bundle";
+import { labNode } from "./nodes/lab-node";
+import { LocalNodes } from "./nodes/local";
 import { MultipassNodes } from "./nodes/multipass";
 import { staticNodes } from "./nodes/static";
 import { LabNode } from "./types";
@@ -21,18 +24,63 @@ export interface LabOutputs {
   [key: string]: unknown;
 }
 
+/** Machine containers on this host: the same SSH-driven nodes as any other source. */
+function localNodes(config: LabConfig): LabNode[] {
+  const local = new LocalNodes("nodes", {
+    nodes: config.nodes.specs.map(({ name, role }) => ({ name, role })),
+    nodeCidr: config.network.nodeCidr,
+    ...config.nodes.local,
+    sshUser: config.ssh.user,
+    publicKey: config.ssh.publicKey,
+    stack: pulumi.getStack(),
+  });
+  return config.nodes.specs.map((spec, i) => {
+    const node = local.nodes[i];
+    return labNode(config, spec, { address: node.address, readyAfter: [node.resource], hostKey: node.hostKey });
+  });
+}
+
 function provisionNodes(config: LabConfig): LabNode[] {
-  return config.nodes.provider === "static" ? staticNodes(config) : new MultipassNodes("nodes", { config }).nodes;
+  switch (config.nodes.provider) {
+    case "static":
+      return staticNodes(config);
+    case "local":
+      return localNodes(config);
+    case "multipass":
+      return new MultipassNodes("nodes", { config }).nodes;
+  }
 }
 
 function appArgs(config: LabConfig, enforcesNetworkPolicy: boolean): AppArgs {
   const { namespace, voteNodePort, resultNodePort, networkPolicies } = config.app;
-  return { namespace, voteNodePort, resultNodePort, networkPolicies: networkPolicies && enforcesNetworkPolicy };
+  return {
+    namespace,
+    voteNodePort,
+    resultNodePort,
+    networkPolicies: networkPolicies && enforcesNetworkPolicy,
+    images: config.offline ? appImages(config.offline.manifest) : undefined,
+  };
+}
+
+/** Findings that do not stop the run: logged, and exported as the stack output `warnings`. */
+function warningsOf(config: LabConfig): string[] {
+  const warnings = [...config.warnings];
+  if (config.nodes.provider === "local")
+    warnings.push(
+      "local nodes run cgroup v1 (the host offers no other): kubelet runs with failCgroupV1: false and kubeadm's " +
+        "SystemVerification preflight is skipped; Kubernetes deprecates cgroup v1, so use a cgroup v2 host for anything but a lab",
+    );
+  for (const warning of warnings) pulumi.log.warn(warning);
+  return warnings;
 }
 
 /** The policy gate: the plan and every object kubelab will create, before anything is registered. */
 function planAndCheck(config: LabConfig, apiServerPort: number) {
-  const release = checkedRelease({ network: config.network, apiServer: { host: "api-server", port: apiServerPort } });
+  const release = checkedRelease({
+    network: config.network,
+    apiServer: { host: "api-server", port: apiServerPort },
+    offline: config.offline,
+  });
   const plan = { ...networkPlan(config), cniPoolCidrs: release.poolCidrs };
   const app = config.app.enabled ? appArgs(config, release.cni !== "flannel") : undefined;
   const objects = (app ? buildAppObjects(app) : []).map((object) => ({ object }));
@@ -45,12 +93,14 @@ export function deployLab(config: LabConfig): LabOutputs {
     ? parseEndpoint(config.nodes.controlPlaneEndpoint).port
     : API_SERVER_PORT;
   const gate = planAndCheck(config, apiServerPort);
+  const warnings = warningsOf(config);
 
   const nodes = provisionNodes(config);
   const cluster = new KubeadmCluster("cluster", {
     config,
     nodes,
     skipKubeProxy: config.network.cni === "cilium" && config.network.kubeProxyReplacement,
+    machineContainers: config.nodes.provider === "local",
   });
   const network = new PodNetwork(
     "network",
@@ -62,6 +112,7 @@ export function deployLab(config: LabConfig): LabOutputs {
       nodeNames: nodes.map((n) => n.name),
       joins: cluster.joins,
       deletedWith: cluster.init,
+      offline: config.offline,
     },
     { dependsOn: [cluster.init] },
   );
@@ -85,6 +136,7 @@ export function deployLab(config: LabConfig): LabOutputs {
           serviceCidr: config.network.serviceCidr,
           mode: config.verify.mode,
           cni: config.network.cni,
+          probeImage: config.offline ? probeImage(config.offline.manifest) : undefined,
           deletedWith: cluster.init,
         },
         { dependsOn: [app ?? network.ready, ...cluster.joins] },
@@ -101,5 +153,6 @@ export function deployLab(config: LabConfig): LabOutputs {
     networkReport: check?.report,
     networkCheck: check?.settings,
     networkTopology: check?.topology,
+    warnings: warnings.length > 0 ? warnings : undefined,
   };
 }

@@ -3,8 +3,9 @@ import { registerMockedOutputs } from "./mock-outputs";
 import { mockedOutputs as cluster } from "../components/cluster/mocked";
 import { mockedOutputs as network } from "../components/network/mocked";
 import { mockedOutputs as nodes } from "../components/nodes/mocked";
+import { mockedOutputs as localNodes } from "../components/nodes/local-mocked";
 import { mockedOutputs as verify } from "../components/verify/mocked";
 
 export function registerComponentMocks(): void {
-  registerMockedOutputs([...nodes, ...cluster, ...network, ...verify]);
+  registerMockedOutputs([...nodes, ...localNodes, ...cluster, ...network, ...verify]);
 }

@@ -83,7 +83,7 @@ export function checkNodePorts(raw: RawLabConfig): ConfigProblem[] {
 }
 
 function roleCounts(raw: RawLabConfig): { controlPlanes: number; workers: number } {
-  if (raw.nodes.provider === "multipass") {
+  if (raw.nodes.provider !== "static") {
     return { controlPlanes: raw.nodes.controlPlanes ?? 1, workers: raw.nodes.workers ?? 2 };
   }
   const hosts = raw.nodes.hosts ?? [];
@@ -104,7 +104,7 @@ export function checkNodes(raw: RawLabConfig): ConfigProblem[] {
           problem(
             `nodes.${field}`,
             raw.nodes[field],
-            "is for provider multipass; with static hosts the counts come from each host's role",
+            "is for providers multipass and local; with static hosts the counts come from each host's role",
           ),
         );
       }
@@ -114,7 +114,7 @@ export function checkNodes(raw: RawLabConfig): ConfigProblem[] {
       problem(
         "nodes.hosts",
         `${hosts.length} host(s)`,
-        "is for provider static; multipass creates its own VMs, set nodes.controlPlanes and nodes.workers",
+        `is for provider static; ${raw.nodes.provider} creates its own machines, set nodes.controlPlanes and nodes.workers`,
       ),
     );
   }
@@ -150,8 +150,13 @@ const ENDPOINT_FORMAT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 function missingEndpoint(raw: RawLabConfig, controlPlanes: number): string {
   const required = `required with ${controlPlanes} control planes`;
+  if (raw.nodes.provider === "local")
+    return `${required}: set kubelab:nodes.vip to {address: auto} and kube-vip holds a virtual IP on the control planes`;
   if (raw.nodes.provider !== "multipass")
-    return `${required}: a stable address (VIP or DNS name, optional :port) in front of every API server`;
+    return (
+      `${required}: set kubelab:nodes.vip to {address: <an unused address in nodeCidr>} for a kube-vip virtual IP, ` +
+      `or give a stable address (VIP or DNS name, optional :port) in front of every API server`
+    );
   // kubeadm init bakes the endpoint into every certificate and kubeconfig, before any VM address is known.
   return (
     `${required}, and on multipass it must exist before the VMs do: run a TCP load balancer for port 6443 ` +
@@ -179,7 +184,7 @@ export function checkEndpoint(raw: RawLabConfig): ConfigProblem[] {
   const endpoint = raw.nodes.controlPlaneEndpoint;
   const { controlPlanes } = roleCounts(raw);
   if (!endpoint) {
-    return controlPlanes > 1
+    return controlPlanes > 1 && !raw.nodes.vip
       ? [problem("nodes.controlPlaneEndpoint", undefined, missingEndpoint(raw, controlPlanes))]
       : [];
   }

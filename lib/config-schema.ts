@@ -1,6 +1,7 @@
 // The shape of kubelab's stack config (DESIGN §3), with its defaults, as zod schemas.
 // Cross-field rules (CIDRs, ports, counts) live in config-checks.ts.
 import { z } from "zod";
+import { LOCAL_DEFAULTS } from "./local-nodes";
 
 export const SUPPORTED_MINORS = ["1.34", "1.35", "1.36", "1.37"] as const;
 export const DEFAULT_KUBERNETES_VERSION = "1.36";
@@ -27,13 +28,25 @@ const multipass = z
   })
   .prefault({});
 
+/** Machine containers on this Linux host (scripts/local-nodes/node.sh). */
+const local = z
+  .strictObject({
+    bridge: z.string().default(LOCAL_DEFAULTS.bridge),
+    release: z.string().default(LOCAL_DEFAULTS.release),
+    memory: z.string().default(LOCAL_DEFAULTS.memory),
+  })
+  .prefault({});
+
 const nodes = z.strictObject({
-  provider: z.enum(["multipass", "static"]),
+  provider: z.enum(["multipass", "static", "local"]),
   controlPlanes: z.number().int().min(1).optional(),
   workers: z.number().int().min(0).optional(),
   multipass,
+  local,
   hosts: z.array(host).optional(),
   controlPlaneEndpoint: z.string().optional(),
+  /** A virtual IP kube-vip holds on one control plane at a time; it becomes controlPlaneEndpoint. */
+  vip: z.strictObject({ address: z.string() }).optional(),
 });
 
 const ssh = z
@@ -90,6 +103,9 @@ const verify = z
   })
   .prefault({});
 
+/** An offline bundle (npm run bundle): nothing on the nodes or in the cluster is fetched from the internet. */
+const offline = z.strictObject({ bundle: z.string().min(1).optional() }).prefault({});
+
 export const rawConfigSchema = z.strictObject({
   kubernetesVersion: z.string().default(DEFAULT_KUBERNETES_VERSION),
   nodes,
@@ -97,6 +113,7 @@ export const rawConfigSchema = z.strictObject({
   network,
   app,
   verify,
+  offline,
 });
 
 export type RawLabConfig = z.infer<typeof rawConfigSchema>;

@@ -23,6 +23,8 @@ export interface OfflineNeeds {
   appTiers: readonly string[];
   /** Whether the network check runs (it needs the probe image). */
   probe: boolean;
+  /** Whether the control planes share a kube-vip VIP (it needs kube-vip's image). @default false */
+  kubeVip?: boolean;
 }
 
 export interface LoadedBundle {
@@ -288,6 +290,9 @@ function workloadProblems(m: BundleManifest, needs: OfflineNeeds): string[] {
         `${tiers.map((t) => `app:${t}`).join(", ")}); ${REBUILD} with the app, or set kubelab:app.enabled to false`,
     );
   }
+  if (needs.kubeVip && imagesFor(m, "kube-vip").length === 0) {
+    out.push(`has no image for kube-vip (purpose kube-vip), which holds kubelab:nodes.vip; ${REBUILD}`);
+  }
   if (needs.probe && imagesFor(m, "probe").length === 0) {
     out.push(
       `has no image for the network check's probe (purpose probe); ${REBUILD}, or set kubelab:verify.enabled to false`,
@@ -412,6 +417,10 @@ export function appImages(m: BundleManifest): Record<string, string> {
 /** The network check's agnhost image. */
 export function probeImage(m: BundleManifest): string {
   return imageRef(m, "probe");
+}
+
+export function kubeVipImage(m: BundleManifest): string {
+  return imageRef(m, "kube-vip");
 }
 
 /**

@@ -1,6 +1,7 @@
 // Rules over the network plan alone: the CIDR mistakes that break a cluster before any pod runs.
 import { cidrsOverlap, hostBits, nodeMaskSize, parseCidr, subnetCount } from "../lib/cidr";
 import { NetworkPlan, Violation, planResource } from "./types";
+import { vipOutsideNodeCidr, vipOverlap } from "./rules/vip";
 
 type CidrField = "nodeCidr" | "podCidr" | "serviceCidr";
 const CIDR_FIELDS: CidrField[] = ["nodeCidr", "podCidr", "serviceCidr"];
@@ -91,7 +92,14 @@ export function serviceCidrSize(plan: NetworkPlan): Violation[] {
   ];
 }
 
-export const planRules = [cidrOverlap, cniCidrMismatch, podCidrCapacity, serviceCidrSize];
+export const planRules = [
+  cidrOverlap,
+  cniCidrMismatch,
+  podCidrCapacity,
+  serviceCidrSize,
+  vipOutsideNodeCidr,
+  vipOverlap,
+];
 
 export function checkPlan(plan: NetworkPlan): Violation[] {
   return planRules.flatMap((rule) => rule(plan));

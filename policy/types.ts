@@ -31,6 +31,10 @@ export interface NetworkPlan {
   cniPoolCidrs?: string[];
   /** Number of nodes the pod CIDR must hold a per-node range for. */
   nodeCount?: number;
+  /** The control planes' virtual IP (kube-vip), when the stack has one. */
+  vip?: string;
+  /** Offline stacks: every image reference the bundle holds; nothing else can run. */
+  bundleImages?: string[];
 }
 
 /** A Kubernetes object as plain data, with the file it was read from when known. */

@@ -48,7 +48,7 @@ const cases: { name: string; raw: Record<string, unknown>; message: string }[] =
   {
     name: "unknown provider",
     raw: { nodes: { provider: "vagrant" } },
-    message: 'kubelab:nodes.provider = "vagrant": Invalid option: expected one of "multipass"|"static"',
+    message: 'kubelab:nodes.provider = "vagrant": Invalid option: expected one of "multipass"|"static"|"local"',
   },
   {
     name: "unknown cni",
@@ -158,7 +158,7 @@ const cases: { name: string; raw: Record<string, unknown>; message: string }[] =
       },
     }),
     message:
-      "kubelab:nodes.controlPlaneEndpoint = (not set): required with 3 control planes: a stable address (VIP or DNS name, optional :port) in front of every API server",
+      "kubelab:nodes.controlPlaneEndpoint = (not set): required with 3 control planes: set kubelab:nodes.vip to {address: <an unused address in nodeCidr>} for a kube-vip virtual IP, or give a stable address (VIP or DNS name, optional :port) in front of every API server",
   },
   {
     name: "HA on multipass without an endpoint that exists before the VMs",

@@ -7,13 +7,19 @@ import { networkPlan, parseLabConfig } from "../config";
 import { kubernetesObjects } from "../lib/render";
 import { readStackFile, stackFilePath } from "../lib/stack-file";
 import { checkObjects, NetworkPlan } from "../policy";
+import { fakeBundleOverrides } from "./fake-bundle";
 import { testKeys } from "./helpers";
 import { render } from "./mocks";
+
+/** Offline stacks render against a small fake bundle instead of the one in the kubelab cache. */
+function overridesOf(stack: string): Record<string, string> {
+  return fakeBundleOverrides(readStackFile(stackFilePath(stack)).config);
+}
 
 function planOf(stack: string): NetworkPlan {
   const { config } = readStackFile(stackFilePath(stack));
   const raw = Object.fromEntries(
-    Object.entries(config)
+    Object.entries({ ...config, ...overridesOf(stack) })
       .filter(([key]) => key !== "kubelab:sshPrivateKey")
       .map(([key, value]) => [
         key.slice("kubelab:".length),
@@ -34,7 +40,7 @@ test("there are lab, byo and ha stacks", () => {
 
 for (const stack of stacks) {
   test(`stack ${stack} renders`, async () => {
-    const run = await render({ stack });
+    const run = await render({ stack, overrides: overridesOf(stack) });
     assert.ok(
       run.run.resources.some((r) => r.name.endsWith("-init")),
       "kubeadm init is planned",
@@ -46,7 +52,7 @@ for (const stack of stacks) {
 // The "policy checks as unit tests" of the design: every object each stack creates, through the rules.
 for (const stack of stacks) {
   test(`stack ${stack}: every Kubernetes object it creates passes the policy rules`, async () => {
-    const run = await render({ stack });
+    const run = await render({ stack, overrides: overridesOf(stack) });
     const objects = kubernetesObjects(run.run.resources).map((object) => ({ object }));
     assert.ok(objects.length > 0);
     const errors = checkObjects(objects, planOf(stack)).filter((v) => v.severity === "error");

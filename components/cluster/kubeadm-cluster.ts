@@ -10,6 +10,8 @@ import { teardownStep } from "../teardown";
 import { LabNode } from "../types";
 import { Endpoint, clusterEndpoint, formatEndpoint, withServer } from "./endpoint";
 import { initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
+import { PreparedNode, prepareNode } from "./prepare-node";
+import { kubeadmClusterSettings } from "../../lib/offline-bundle";
 
 export interface KubeadmClusterArgs {
   config: LabConfig;
@@ -17,6 +19,8 @@ export interface KubeadmClusterArgs {
   nodes: LabNode[];
   /** Cilium's kube-proxy replacement: kubeadm must not install kube-proxy. @default false */
   skipKubeProxy?: boolean;
+  /** Nodes are machine containers on a cgroup v1 host (local nodes). @default false */
+  machineContainers?: boolean;
 }
 
 type Command = command.remote.Command;
@@ -34,6 +38,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
   private readonly name: string;
   private readonly config: LabConfig;
+  private readonly machineContainers: boolean;
   /** Resets the first control plane: after every other node's teardown, which needs it. */
   private initTeardown?: command.local.Command;
 
@@ -41,6 +46,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     super("kubelab:cluster:KubeadmCluster", name, {}, opts);
     this.name = name;
     this.config = args.config;
+    this.machineContainers = args.machineContainers ?? false;
     const controlPlanes = args.nodes.filter((n) => n.role === "control-plane");
     const workers = args.nodes.filter((n) => n.role === "worker");
     this.firstControlPlane = controlPlanes[0];
@@ -48,13 +54,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     const prepares = new Map(args.nodes.map((node) => [node.name, this.prepare(node)]));
     this.init = this.initFirst(controlPlanes, prepares, args.skipKubeProxy ?? false);
+    const ready = (node: LabNode) => (prepares.get(node.name) as PreparedNode).ready;
     const controlPlaneJoins: Command[] = [];
     for (const node of controlPlanes.slice(1)) {
       // Stacked etcd grows one member at a time: each control plane waits for the previous one, and
       // so does its token step, whose certificate upload would otherwise replace the previous key.
-      controlPlaneJoins.push(this.join(node, prepares.get(node.name) as Command, controlPlaneJoins.slice(-1)));
+      controlPlaneJoins.push(this.join(node, ready(node), controlPlaneJoins.slice(-1)));
     }
-    const workerJoins = workers.map((node) => this.join(node, prepares.get(node.name) as Command, []));
+    const workerJoins = workers.map((node) => this.join(node, ready(node), []));
     this.joins = [...controlPlaneJoins, ...workerJoins];
     this.kubeconfig = this.readKubeconfig();
     this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
@@ -64,31 +71,22 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     return `${this.name}-${suffix}`;
   }
 
-  private prepare(node: LabNode): Command {
-    const { kubernetesVersion, kubernetesMinor } = this.config;
-    return nodeStep(
-      this.step(`${node.name}-prepare`),
-      {
-        node,
-        script: "prepare",
-        env: {
-          NODE_NAME: node.name,
-          NODE_IP: node.address,
-          KUBERNETES_MINOR: kubernetesMinor,
-          KUBERNETES_PACKAGE_VERSION: kubernetesVersion === kubernetesMinor ? "" : kubernetesVersion,
-        },
-      },
+  private prepare(node: LabNode): PreparedNode {
+    const { kubernetesVersion, kubernetesMinor, offline } = this.config;
+    return prepareNode(
+      this.step(node.name),
+      { node, kubernetesVersion, kubernetesMinor, offline, machineContainers: this.machineContainers },
       { parent: this },
     );
   }
 
-  private initFirst(controlPlanes: LabNode[], prepares: Map<string, Command>, skipKubeProxy: boolean): Command {
+  private initFirst(controlPlanes: LabNode[], prepares: Map<string, PreparedNode>, skipKubeProxy: boolean): Command {
     const { config } = this;
     const first = this.firstControlPlane;
     // With only a minor configured, the control plane runs exactly the kubeadm that prepare installed.
     const version =
       config.kubernetesVersion === config.kubernetesMinor
-        ? (prepares.get(first.name) as Command).stdout.apply(parseKubeadmVersion)
+        ? (prepares.get(first.name) as PreparedNode).prepare.stdout.apply(parseKubeadmVersion)
         : pulumi.output(`v${config.kubernetesVersion}`);
     const initConfig = pulumi
       .all([first.address, this.endpoint, version, pulumi.all(controlPlanes.map((n) => n.address))])
@@ -103,6 +101,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           dnsDomain: config.network.dnsDomain,
           controlPlaneAddresses,
           skipKubeProxy,
+          machineContainers: this.machineContainers,
+          cluster: config.offline ? kubeadmClusterSettings(config.offline.manifest) : undefined,
         }),
       );
     const init = nodeStep(
@@ -119,7 +119,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         },
       },
       // Replacing the step must reset before init runs again, never after (which would undo it).
-      { parent: this, dependsOn: [...prepares.values()], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [...prepares.values()].map((p) => p.ready), deleteBeforeReplace: true },
     );
     this.initTeardown = teardownStep(
       this.step(`${first.name}-init-teardown`),
@@ -148,7 +148,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     );
   }
 
-  private join(node: LabNode, prepare: Command, previous: Command[]): Command {
+  private join(node: LabNode, prepare: pulumi.Resource, previous: Command[]): Command {
     const token = this.joinToken(node, previous);
     const secrets = pulumi.secret(token.stdout.apply(parseJoinToken));
     const joinConfig = pulumi.all([secrets, node.address, this.endpoint]).apply(([s, address, endpoint]) =>
@@ -160,6 +160,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         caCertHash: s.caCertHash,
         controlPlane: node.role === "control-plane" ? { certificateKey: s.certificateKey } : undefined,
         tokenExpires: s.expires,
+        machineContainers: this.machineContainers,
       }),
     );
     const join = nodeStep(

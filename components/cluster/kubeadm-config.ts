@@ -1,6 +1,7 @@
 // kubeadm's configuration files (kubeadm.k8s.io/v1beta4) as pure functions, and parsers for what the
 // node scripts print back. The join token and certificate key pass through here: errors never quote them.
 import YAML from "yaml";
+import { mergeValues } from "../../lib/offline-bundle";
 
 export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 /** containerd's CRI socket; kubeadm would otherwise probe and fail when several runtimes are present. */
@@ -29,6 +30,10 @@ export interface InitConfigArgs {
   readonly controlPlaneAddresses: readonly string[];
   /** Cilium's kube-proxy replacement: kubeadm must not install kube-proxy. */
   readonly skipKubeProxy: boolean;
+  /** Nodes are machine containers on a cgroup v1 host (local nodes). @default false */
+  readonly machineContainers?: boolean;
+  /** ClusterConfiguration fields to set as well (an offline bundle's version, images and tags). */
+  readonly cluster?: Record<string, unknown>;
 }
 
 export interface JoinConfigArgs {
@@ -45,6 +50,8 @@ export interface JoinConfigArgs {
   readonly controlPlane?: { readonly certificateKey: string };
   /** When the token expires (Unix seconds), written as a comment join.sh reads. @default none */
   readonly tokenExpires?: number;
+  /** The node is a machine container on a cgroup v1 host (local nodes). @default false */
+  readonly machineContainers?: boolean;
 }
 
 export interface JoinSecrets {
@@ -56,9 +63,29 @@ export interface JoinSecrets {
   expires?: number;
 }
 
-function nodeRegistration(name: string, nodeIp: string) {
+function nodeRegistration(name: string, nodeIp: string, machineContainers = false) {
   // Multi-NIC VMs (multipass, Vagrant) otherwise register the NAT address as the node IP.
-  return { name, criSocket: CRI_SOCKET, kubeletExtraArgs: [{ name: "node-ip", value: nodeIp }] };
+  const registration: Record<string, unknown> = {
+    name,
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: [{ name: "node-ip", value: nodeIp }],
+  };
+  // kubeadm's SystemVerification fails on cgroup v1 for kubelet 1.35+ (and on a kernel config a
+  // machine container cannot read); kubelet itself is told to accept v1 (failCgroupV1: false).
+  if (machineContainers) registration.ignorePreflightErrors = ["SystemVerification"];
+  return registration;
+}
+
+/**
+ * What machine containers on a cgroup v1 host need: kubelet accepting cgroup v1 (1.35+ refuses it
+ * by default), and kube-proxy leaving nf_conntrack_max alone, which is read-only in a network
+ * namespace (kind does the same).
+ */
+function machineContainerDocuments(): object[] {
+  return [
+    { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", failCgroupV1: false },
+    { apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration", conntrack: { maxPerCore: 0 } },
+  ];
 }
 
 /** "api.lab:6443" → "api.lab", "[fd00::1]:6443" → "fd00::1", "10.0.0.5" → "10.0.0.5". */
@@ -85,18 +112,21 @@ export function initConfigYaml(args: InitConfigArgs): string {
     apiVersion: KUBEADM_API_VERSION,
     kind: "InitConfiguration",
     localAPIEndpoint: { advertiseAddress: args.advertiseAddress, bindPort: API_SERVER_BIND_PORT },
-    nodeRegistration: nodeRegistration(args.nodeName, args.advertiseAddress),
+    nodeRegistration: nodeRegistration(args.nodeName, args.advertiseAddress, args.machineContainers),
   };
   if (args.skipKubeProxy) init.skipPhases = ["addon/kube-proxy"];
-  const cluster = {
-    apiVersion: KUBEADM_API_VERSION,
-    kind: "ClusterConfiguration",
-    kubernetesVersion: withV(args.kubernetesVersion),
-    controlPlaneEndpoint: args.controlPlaneEndpoint,
-    networking: { podSubnet: args.podSubnet, serviceSubnet: args.serviceSubnet, dnsDomain: args.dnsDomain },
-    apiServer: { certSANs },
-  };
-  return toYaml([init, cluster]);
+  const cluster = mergeValues(
+    {
+      apiVersion: KUBEADM_API_VERSION,
+      kind: "ClusterConfiguration",
+      kubernetesVersion: withV(args.kubernetesVersion),
+      controlPlaneEndpoint: args.controlPlaneEndpoint,
+      networking: { podSubnet: args.podSubnet, serviceSubnet: args.serviceSubnet, dnsDomain: args.dnsDomain },
+      apiServer: { certSANs },
+    },
+    args.cluster ?? {},
+  );
+  return toYaml([init, cluster, ...(args.machineContainers ? machineContainerDocuments() : [])]);
 }
 
 /** JoinConfiguration for `kubeadm join --config`; contains the token, so it is secret. */
@@ -109,7 +139,7 @@ export function joinConfigYaml(args: JoinConfigArgs): string {
     discovery: {
       bootstrapToken: { apiServerEndpoint: args.apiServerEndpoint, token: args.token, caCertHashes: [args.caCertHash] },
     },
-    nodeRegistration: nodeRegistration(args.nodeName, args.nodeAddress),
+    nodeRegistration: nodeRegistration(args.nodeName, args.nodeAddress, args.machineContainers),
   };
   if (args.controlPlane) {
     assertSecretShape("certificateKey", args.controlPlane.certificateKey, CERTIFICATE_KEY, "64 hex digits");

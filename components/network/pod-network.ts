@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import { LabConfig } from "../../config";
+import { LoadedBundle, addonImageValues, chartFor, mergeValues } from "../../lib/offline-bundle";
 import { nodeStep } from "../remote";
 import { LabNode } from "../types";
 import { AddonRelease, addonPlan, addonRelease, assertAddonMatchesPlan, enforcesNetworkPolicy } from "./values";
@@ -22,6 +23,8 @@ export interface PodNetworkArgs {
   nodeNames: string[];
   /** Node joins: they may run in parallel with the install, the readiness wait needs both. */
   joins: pulumi.Resource[];
+  /** Install the addon's chart and images from this bundle instead of its repository. */
+  offline?: LoadedBundle;
   /** Bound of the readiness wait on the node. @default 600 */
   readyTimeoutSeconds?: number;
   /**
@@ -38,7 +41,7 @@ export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
  * The Helm release for `args.network`, checked against the network plan: throws (listing every
  * `[rule] message`) when the addon's pool is not kubeadm's podSubnet or collides with another range.
  */
-export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer">): AddonRelease {
+export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer" | "offline">): AddonRelease {
   const { network } = args;
   const addonArgs = {
     cni: network.cni,
@@ -52,7 +55,14 @@ export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer
   };
   const release = addonRelease(addonArgs);
   assertAddonMatchesPlan(release, addonPlan(addonArgs));
-  return release;
+  return args.offline ? fromBundle(release, args.offline) : release;
+}
+
+/** The same release from the bundle: its local chart, with the chart's images pointed at the bundle's. */
+function fromBundle(release: AddonRelease, bundle: LoadedBundle): AddonRelease {
+  const chart = chartFor(bundle, release.cni);
+  const values = mergeValues(release.values, addonImageValues(bundle.manifest, release.cni));
+  return { ...release, chart: chart.path, repo: undefined, version: chart.version, values };
 }
 
 /** Pass the kubeadm init step as `opts.dependsOn`: the provider needs a running API server. */
@@ -100,8 +110,9 @@ export class PodNetwork extends pulumi.ComponentResource {
       `${name}-${release.cni}`,
       {
         chart: release.chart,
-        repositoryOpts: { repo: release.repo },
-        version: release.version,
+        // A local chart (offline) is installed as it is: no repository, no version to resolve.
+        repositoryOpts: release.repo ? { repo: release.repo } : undefined,
+        version: release.repo ? release.version : undefined,
         namespace: release.namespace,
         values: release.values,
       },

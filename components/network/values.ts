@@ -24,8 +24,10 @@ export interface AddonArgs {
 
 export interface AddonRelease {
   cni: Cni;
+  /** The chart's name in `repo`, or the path of a local chart (offline). */
   chart: string;
-  repo: string;
+  /** Unset for a local chart. */
+  repo?: string;
   version: string;
   namespace: string;
   /** Labels of the release namespace (applied only when kubelab creates it, i.e. not kube-system). */

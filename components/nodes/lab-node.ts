@@ -5,13 +5,23 @@ import { LabConfig, NodeSpec } from "../../config";
 import { shipScripts } from "../node-scripts";
 import { LabNode } from "../types";
 
+/** What a node source knows of a machine once it exists. */
+export interface MachineFacts {
+  address: pulumi.Output<string>;
+  /** Resources that must exist before any command runs on it (its VM or container). */
+  readyAfter?: pulumi.Resource[];
+  /** Its SSH host key when the source made it (local nodes); @default the configured spec.hostKey */
+  hostKey?: pulumi.Input<string>;
+}
+
 export function labNode(
   config: LabConfig,
   spec: NodeSpec,
-  address: pulumi.Output<string>,
-  readyAfter: pulumi.Resource[] = [],
+  machine: MachineFacts,
   opts: pulumi.CustomResourceOptions = {},
 ): LabNode {
+  const { address, readyAfter = [] } = machine;
+  const hostKey = machine.hostKey ?? spec.hostKey;
   const connection = pulumi.secret({
     host: address,
     port: spec.sshPort,
@@ -21,7 +31,7 @@ export function labNode(
     privateKey: config.ssh.privateKey,
     privateKeyPassword: config.ssh.privateKeyPassword,
     // Pinning the host key (known_hosts style) refuses a machine that is not the one configured.
-    hostKey: spec.hostKey,
+    hostKey,
     // Freshly booted machines refuse SSH for a while; the default limit gives up in seconds.
     dialErrorLimit: config.ssh.dialErrorLimit,
   });
@@ -29,7 +39,7 @@ export function labNode(
   const ssh = {
     port: spec.sshPort,
     user: config.ssh.user,
-    hostKey: spec.hostKey,
+    hostKey,
     privateKey: config.ssh.privateKey,
     privateKeyPassword: config.ssh.privateKeyPassword,
   };

@@ -72,7 +72,7 @@ export class MultipassNodes extends pulumi.ComponentResource {
         { parent: this },
       );
       const address = vm.stdout.apply((out) => addressFromInfo(spec.name, out, config.network.nodeCidr));
-      return labNode(config, spec, address, [vm], { parent: this });
+      return labNode(config, spec, { address, readyAfter: [vm] }, { parent: this });
     });
     this.registerOutputs({});
   }

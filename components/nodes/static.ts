@@ -6,5 +6,5 @@ import { labNode } from "./lab-node";
 
 /** The static hosts of the config as LabNodes (control planes first, as configured). */
 export function staticNodes(config: LabConfig): LabNode[] {
-  return config.nodes.specs.map((spec) => labNode(config, spec, pulumi.output(spec.address as string)));
+  return config.nodes.specs.map((spec) => labNode(config, spec, { address: pulumi.output(spec.address as string) }));
 }

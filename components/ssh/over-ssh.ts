@@ -62,6 +62,8 @@ export interface OverSshStep {
   step: string;
   /** Non-secret values for the script. */
   env?: Record<string, pulumi.Input<string>>;
+  /** The runner's own optional settings (KUBELAB_UNREACHABLE, KUBELAB_UPLOAD, ...), not secret. */
+  runner?: Record<string, string>;
 }
 
 /** The command text: `# kubelab step: ...` and the runner, the script's values as arguments. */
@@ -70,7 +72,14 @@ export function overSshCommand(args: OverSshStep): pulumi.Output<string> {
     .all([targetAssignments(args.target, args.step), pulumi.all(args.env ?? {})])
     .apply(([assignments, env]) => {
       const values = envAssignments(args.script, env as Record<string, string>);
-      const run = [assignments, 'bash -c "$KUBELAB_OVER_SSH" run-over-ssh.sh', `${args.script}.sh`, ...values];
+      const settings = Object.entries(args.runner ?? {}).map(([k, v]) => `${k}=${quote([v])}`);
+      const run = [
+        assignments,
+        ...settings,
+        'bash -c "$KUBELAB_OVER_SSH" run-over-ssh.sh',
+        `${args.script}.sh`,
+        ...values,
+      ];
       return `${stepHeader({ node: args.target.node, step: args.step })}\n${run.join(" ")}`;
     });
 }

@@ -14,6 +14,8 @@
 #        KUBELAB_UNREACHABLE            skip (default): a node that cannot be reached or logged in to
 #                                       is skipped with a message, exit 0; fail: exit 255
 #        KUBELAB_CONNECT_TIMEOUT        seconds to wait for the node's SSH server (default 5)
+#        KUBELAB_UPLOAD                 optional: a local folder copied to KUBELAB_UPLOAD_TO on the node
+#                                       first (as the SSH user, with tar), unless a complete copy is there
 # Runs under the bash of macOS (3.2) too.
 set -euo pipefail
 
@@ -70,6 +72,42 @@ if [ -n "${KUBELAB_SSH_KEY:-}" ]; then
   options+=(-i "$work/key" -o IdentitiesOnly=yes)
 fi
 
+# Without a connection the step is skipped (teardown) or fails, naming why (ssh's last message).
+ssh_failed() {
+  local reason
+  reason="$(tr -d '\r' <"$work/ssh.log" | grep -v '^[[:space:]]*$' | tail -n 1 || true)"
+  case "$reason" in
+    *"Connection refused"* | *"timed out"* | *"No route to host"* | *"Network is unreachable"* | *"Could not resolve"* | "")
+      give_up "${KUBELAB_NODE} unreachable" "${reason:-ssh exit 255}"
+      ;;
+    *) give_up "could not log in to ${KUBELAB_NODE}" "$reason" ;;
+  esac
+}
+
+# A folder too big for a command's stdin or Pulumi's state (the offline bundle): copied once, into
+# a partial folder renamed when complete, so an interrupted copy is redone and a finished one kept.
+upload() {
+  local to rc=0
+  : "${KUBELAB_UPLOAD_TO:?KUBELAB_UPLOAD_TO must name the folder on the node that KUBELAB_UPLOAD goes to}"
+  [ -d "$KUBELAB_UPLOAD" ] || { echo "kubelab: KUBELAB_UPLOAD ${KUBELAB_UPLOAD} is not a folder" >&2; exit 2; }
+  to="$(squote "$KUBELAB_UPLOAD_TO")"
+  # shellcheck disable=SC2029 # the command is built for the remote shell on purpose
+  ssh -E "$work/ssh.log" "${options[@]}" "$KUBELAB_HOST" "test -f $to/.kubelab-upload-complete" </dev/null || rc=$?
+  if [ "$rc" -eq 0 ]; then return 0; fi
+  if [ "$rc" -eq 255 ]; then ssh_failed; fi
+  echo "kubelab: copying ${KUBELAB_UPLOAD} to ${KUBELAB_NODE}:${KUBELAB_UPLOAD_TO}" >&2
+  rc=0
+  # shellcheck disable=SC2029
+  tar -C "$KUBELAB_UPLOAD" -cf - . | ssh -E "$work/ssh.log" "${options[@]}" "$KUBELAB_HOST" \
+    "rm -rf $to.partial && mkdir -p $to.partial && tar -xf - -C $to.partial && touch $to.partial/.kubelab-upload-complete && rm -rf $to && mv $to.partial $to" || rc=$?
+  if [ "$rc" -eq 255 ]; then ssh_failed; fi
+  if [ "$rc" -ne 0 ]; then
+    echo "kubelab: copying ${KUBELAB_UPLOAD} to ${KUBELAB_NODE} failed (exit ${rc})" >&2
+    exit "$rc"
+  fi
+}
+if [ -n "${KUBELAB_UPLOAD:-}" ]; then upload; fi
+
 remote="sudo -n env"
 for assignment in "$@"; do remote="$remote $(squote "$assignment")"; done
 # The remote shell reads the whole script before running it, so the script's own stdin is empty.
@@ -80,10 +118,4 @@ rc=0
 # shellcheck disable=SC2029 # the command is built for the remote shell on purpose
 ssh -E "$work/ssh.log" "${options[@]}" "$KUBELAB_HOST" "$remote" <<<"$KUBELAB_SCRIPT" || rc=$?
 if [ "$rc" -ne 255 ]; then exit "$rc"; fi
-reason="$(tr -d '\r' <"$work/ssh.log" | grep -v '^[[:space:]]*$' | tail -n 1 || true)"
-case "$reason" in
-  *"Connection refused"* | *"timed out"* | *"No route to host"* | *"Network is unreachable"* | *"Could not resolve"* | "")
-    give_up "${KUBELAB_NODE} unreachable" "${reason:-ssh exit 255}"
-    ;;
-  *) give_up "could not log in to ${KUBELAB_NODE}" "$reason" ;;
-esac
+ssh_failed

@@ -15,6 +15,7 @@ import {
   runsAsRoot,
 } from "./containers";
 import { defaultNamespace, namespacePssMissing } from "./namespaces";
+import { OFFLINE_IMAGE_MISSING, offlineImageMissing } from "./offline-images";
 
 export interface RuleInfo {
   name: string;
@@ -124,6 +125,26 @@ export const RULES: RuleInfo[] = [
     protects: "The network addon, not Kubernetes, implements pod networking and its policies",
   },
   {
+    name: "vip-outside-node-cidr",
+    severity: "error",
+    summary:
+      "The control-plane VIP (nodes.vip) is an IPv4 address inside nodeCidr, where ARP reaches every control plane.",
+    protects:
+      "Every node reaches the API server; kube-vip moves its address between control planes on the node network",
+  },
+  {
+    name: "vip-overlap",
+    severity: "error",
+    summary: "The control-plane VIP is not inside the pod or service CIDR.",
+    protects: NO_NAT,
+  },
+  {
+    name: OFFLINE_IMAGE_MISSING,
+    severity: "error",
+    summary: "With an offline bundle, every container image is one the bundle holds, and none is pulled Always.",
+    protects: "Pods are scheduled onto any node; each node must be able to start their containers",
+  },
+  {
     name: "image-unpinned",
     severity: "warning",
     summary: "Images carry a version tag (not latest) or digest.",
@@ -186,6 +207,7 @@ export const OBJECT_RULES: Record<string, ObjectRule> = {
   "backend-exposed": backendExposed,
   "hardcoded-ip": hardcodedIp,
   "networkpolicy-unenforced": networkPolicyUnenforced,
+  [OFFLINE_IMAGE_MISSING]: offlineImageMissing,
   "image-unpinned": imageUnpinned,
   "missing-probes": missingProbes,
   "probe-port-unresolved": probePortUnresolved,

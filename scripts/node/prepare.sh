@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Debian/Ubuntu machine ready for kubeadm: hostname, swap off, kernel modules and sysctls,
 # containerd with the systemd cgroup driver, pinned kubelet/kubeadm/kubectl from pkgs.k8s.io.
+# With OFFLINE=true only the machine is prepared: packages, containerd and kubelet come from the
+# offline bundle (install-bundle.sh), and nothing is fetched.
 # Kubernetes 1.36+ needs containerd 2.x, which none of the supported distributions ship, so for
 # those minors containerd.io comes from Docker's apt repository.
 # Safe to re-run: files are only rewritten and services only restarted when their content changes,
@@ -13,6 +15,10 @@ shopt -s inherit_errexit
 : "${NODE_IP:?NODE_IP is required (the node address kubelet registers)}"
 : "${KUBERNETES_MINOR:?KUBERNETES_MINOR is required, e.g. 1.36}"
 KUBERNETES_PACKAGE_VERSION="${KUBERNETES_PACKAGE_VERSION:-}"
+OFFLINE="${OFFLINE:-false}"
+# Machine containers on a host that offers only cgroup v1 (local nodes): kubelet runs with
+# failCgroupV1: false there, so the host check warns instead of refusing.
+ALLOW_CGROUP_V1="${ALLOW_CGROUP_V1:-false}"
 # Tests point this at a scratch directory; on a node it is unset and every path is the real one.
 ROOT="${KUBELAB_ROOT:-}"
 
@@ -148,6 +154,8 @@ check_inputs() {
     die "NODE_NAME '$NODE_NAME' is not a valid node name (lowercase letters, digits and '-')"
   [[ "$NODE_IP" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "NODE_IP '$NODE_IP' is not an IPv4 address"
   [[ "$KUBERNETES_MINOR" =~ ^1\.[0-9]+$ ]] || die "KUBERNETES_MINOR '$KUBERNETES_MINOR' is not a minor version such as 1.36"
+  [[ "$OFFLINE" =~ ^(true|false)$ ]] || die "OFFLINE '$OFFLINE' must be true or false"
+  [[ "$ALLOW_CGROUP_V1" =~ ^(true|false)$ ]] || die "ALLOW_CGROUP_V1 '$ALLOW_CGROUP_V1' must be true or false"
   if [ -n "$KUBERNETES_PACKAGE_VERSION" ] && [[ ! "$KUBERNETES_PACKAGE_VERSION" =~ ^${KUBERNETES_MINOR//./\\.}\.[0-9]+$ ]]; then
     die "KUBERNETES_PACKAGE_VERSION '$KUBERNETES_PACKAGE_VERSION' is not a patch of ${KUBERNETES_MINOR} (e.g. ${KUBERNETES_MINOR}.4, or empty for the latest)"
   fi
@@ -173,8 +181,12 @@ check_os() {
 
 # kubelet refuses to start on cgroup v1 hosts since Kubernetes 1.35.
 check_cgroup_v2() {
-  [ -f "$ROOT/sys/fs/cgroup/cgroup.controllers" ] ||
-    die "this host uses cgroup v1; kubelet needs cgroup v2 (the default on Ubuntu 22.04+ and Debian 12+: remove systemd.unified_cgroup_hierarchy=0 from the kernel command line)"
+  [ -f "$ROOT/sys/fs/cgroup/cgroup.controllers" ] && return 0
+  if [ "$ALLOW_CGROUP_V1" = true ]; then
+    log "WARNING: cgroup v1 (the host offers no other); kubelet runs with failCgroupV1: false"
+    return 0
+  fi
+  die "this host uses cgroup v1; kubelet needs cgroup v2 (the default on Ubuntu 22.04+ and Debian 12+: remove systemd.unified_cgroup_hierarchy=0 from the kernel command line)"
 }
 
 # Cloud images run apt from cloud-init right after boot; let it finish first (bounded).
@@ -240,11 +252,21 @@ disable_swap() {
   fi
 }
 
+# A module whose feature the kernel already has is not loaded again: machine containers and
+# kernels with it built in have no /lib/modules to load from.
+load_module() {
+  case "$1" in
+    overlay) grep -qw overlay "$ROOT/proc/filesystems" 2>/dev/null && return 0 ;;
+    br_netfilter) [ -d "$ROOT/proc/sys/net/bridge" ] && return 0 ;;
+  esac
+  modprobe "$1"
+}
+
 kernel_setup() {
   step "loading overlay and br_netfilter"
   write_file "$ROOT/etc/modules-load.d/k8s.conf" 0644 <<<$'overlay\nbr_netfilter'
-  modprobe overlay
-  modprobe br_netfilter
+  load_module overlay
+  load_module br_netfilter
   step "applying the Kubernetes sysctls"
   write_file "$ROOT$SYSCTL_FILE" 0644 <<'EOF'
 # Written by kubelab: pod traffic crosses Linux bridges and must be forwarded and seen by iptables.
@@ -576,13 +598,28 @@ configure_kubelet() {
   if [ "$FILE_CHANGED" -eq 1 ] && [ -f "$ROOT/var/lib/kubelet/config.yaml" ]; then
     systemctl restart kubelet
   fi
-  systemctl is-enabled --quiet kubelet || systemctl enable kubelet
+  # Offline, kubelet's unit arrives with the bundle, which enables it.
+  [ "$OFFLINE" = true ] || systemctl is-enabled --quiet kubelet || systemctl enable kubelet
+}
+
+# Offline: the machine only; the bundle brings packages, containerd and kubelet (install-bundle.sh).
+prepare_machine_only() {
+  wait_for_cloud_init
+  set_hostname
+  disable_swap
+  kernel_setup
+  configure_kubelet
+  log "machine ready; Kubernetes comes from the offline bundle"
 }
 
 main() {
   check_inputs
   check_os
   check_cgroup_v2
+  if [ "$OFFLINE" = true ]; then
+    prepare_machine_only
+    return 0
+  fi
   check_version_change
   wait_for_cloud_init
   check_containerd_package

@@ -1,13 +1,12 @@
 import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 import * as childProcess from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 // The module object itself: what the library's namespace import reads through, so a mock is seen.
 import fsModule from "fs";
-import * as os from "os";
 import * as path from "path";
 import { BundleManifest } from "../../lib/bundle-manifest";
+import { K8S, TIERS, makeBundle, sha, specs, tmpDir } from "../fake-bundle";
 import {
   BUNDLE_KEY,
   OfflineNeeds,
@@ -28,78 +27,7 @@ import {
   splitImageRef,
 } from "../../lib/offline-bundle";
 
-const K8S = "kubelab.local/k8s";
-const TIERS = ["vote", "redis", "worker", "db", "result"];
 const NEEDS: OfflineNeeds = { kubernetesVersion: "1.36.3", cni: "flannel", appTiers: TIERS, probe: true };
-
-type Spec = { kind: string; path: string; [key: string]: unknown };
-
-/** Every file a complete flannel bundle for 1.36.3 lists, each with small content of its own. */
-function specs(): Spec[] {
-  const bin = (name: string, install: string) => ({ kind: "binary", path: `bin/${name}`, install });
-  const image = (name: string, ref: string, purpose: string) => ({
-    kind: "image",
-    path: `images/${name}.tar`,
-    ref,
-    purpose,
-  });
-  return [
-    ...["kubeadm", "kubelet", "kubectl", "containerd", "containerd-shim-runc-v2", "ctr"].map((b) =>
-      bin(b, `/usr/local/bin/${b}`),
-    ),
-    bin("runc", "/usr/local/sbin/runc"),
-    ...["bridge", "host-local", "loopback", "portmap"].map((p) => bin(p, `/opt/cni/bin/${p}`)),
-    ...["containerd.service", "kubelet.service", "kubelet.service.d/10-kubeadm.conf"].map((u) => ({
-      kind: "unit",
-      path: `units/${u}`,
-      install: `/etc/systemd/system/${u}`,
-    })),
-    ...["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"].map((c) =>
-      image(c, `${K8S}/${c}:v1.36.3`, c),
-    ),
-    image("etcd", `${K8S}/etcd:3.6.8-0`, "etcd"),
-    image("coredns", `${K8S}/coredns:v1.14.2`, "coredns"),
-    image("pause", `${K8S}/pause:3.10.2`, "pause"),
-    image("flannel", "kubelab.local/flannel-io/flannel:v0.28.10", "cni:flannel/flannel"),
-    image(
-      "flannel-cni-plugin",
-      "kubelab.local/flannel-io/flannel-cni-plugin:v1.9.1-flannel3",
-      "cni:flannel/cni-plugin",
-    ),
-    image("agnhost", "kubelab.local/e2e-test-images/agnhost:2.66.1", "probe"),
-    ...TIERS.map((t) => image(`app-${t}`, `kubelab.local/app/${t}:1.0.0`, `app:${t}`)),
-    { kind: "chart", path: "charts/flannel-v0.28.10.tgz", cni: "flannel", version: "v0.28.10" },
-  ];
-}
-
-const sha = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex");
-
-function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bundle-test-"));
-}
-
-/** Writes the files of `list` and a manifest.json describing them (`edit` may change it first). */
-function makeBundle(list = specs(), edit: (m: Record<string, unknown>) => void = () => {}): string {
-  const dir = path.join(tmpDir(), "bundle");
-  const files = list.map((spec) => {
-    const content = `fake ${spec.kind} ${spec.path}\n`;
-    fs.mkdirSync(path.dirname(path.join(dir, spec.path)), { recursive: true });
-    fs.writeFileSync(path.join(dir, spec.path), content);
-    return { ...spec, sha256: sha(content), size: Buffer.byteLength(content) };
-  });
-  const manifest: Record<string, unknown> = {
-    schemaVersion: 1,
-    kubernetesVersion: "v1.36.3",
-    imageRepository: K8S,
-    etcdImageTag: "3.6.8-0",
-    corednsImageTag: "v1.14.2",
-    pauseImage: `${K8S}/pause:3.10.2`,
-    files,
-  };
-  edit(manifest);
-  fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
-  return dir;
-}
 
 function check(bundlePath: string, needs: Partial<OfflineNeeds> = {}, cacheDir = tmpDir()) {
   return checkOfflineBundle(bundlePath, { ...NEEDS, ...needs }, { cacheDir });
@@ -334,7 +262,7 @@ test("helpers read images, kubeadm settings and the chart from the manifest", ()
     imagesFor(m, "pause").map((i) => i.ref),
     [`${K8S}/pause:3.10.2`],
   );
-  assert.equal(bundleImageRefs(m).length, 15);
+  assert.equal(bundleImageRefs(m).length, 16);
   assert.deepEqual(kubeadmImages(m), [
     `${K8S}/kube-apiserver:v1.36.3`,
     `${K8S}/kube-controller-manager:v1.36.3`,
@@ -438,4 +366,12 @@ test("the copy to a node and install-bundle.sh's environment follow the manifest
     KUBERNETES_VERSION: "v1.36.3",
     PAUSE_IMAGE: `${K8S}/pause:3.10.2`,
   });
+});
+
+test("a stack with a VIP needs kube-vip's image in the bundle", () => {
+  const dir = makeBundle(specs().filter((s) => s.path !== "images/kube-vip.tar"));
+  assert.deepEqual(lines(check(dir, { kubeVip: true })), [
+    `${BUNDLE_KEY} = ${JSON.stringify(dir)}: has no image for kube-vip (purpose kube-vip), which holds kubelab:nodes.vip; rebuild the bundle with npm run bundle`,
+  ]);
+  assert.deepEqual(lines(check(dir)), []);
 });

@@ -582,3 +582,31 @@ in_cluster_with() {
     fail "$stderr"
   ! called_like "^apt-get " || fail "unexpected call: $(cat "$CALLS")"
 }
+
+@test "offline, only the machine is prepared: no package source, download, package or containerd step" {
+  prepare OFFLINE=true
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  [ -z "$output" ] || fail "stdout: $output"
+  called "hostnamectl set-hostname cp-1"
+  called "swapoff -a"
+  called "sysctl -p $FAKE_ROOT/etc/sysctl.d/99-kubernetes.conf" || fail "$(cat "$CALLS")"
+  [ "$(cat "$FAKE_ROOT/etc/default/kubelet")" = "KUBELET_EXTRA_ARGS=--node-ip=192.168.56.10" ]
+  ! called_like "^(apt-get|apt-cache|apt-mark|curl|wget|gpg|kubeadm|dpkg) " || fail "$(cat "$CALLS")"
+  ! called_like "^systemctl .*(containerd|kubelet)" || fail "$(cat "$CALLS")"
+  [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/kubernetes.list" ] && [ ! -e "$FAKE_ROOT/etc/apt/sources.list.d/docker.list" ]
+}
+
+@test "cgroup v1 is accepted with a warning where kubelab allows it (machine containers on a v1 host)" {
+  rm "$FAKE_ROOT/sys/fs/cgroup/cgroup.controllers"
+  prepare OFFLINE=true ALLOW_CGROUP_V1=true
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  [[ "$stderr" == *"WARNING: cgroup v1 (the host offers no other); kubelet runs with failCgroupV1: false"* ]] || fail "$stderr"
+}
+
+@test "kernel features already present are not loaded again (no /lib/modules in a machine container)" {
+  mkdir -p "$FAKE_ROOT/proc/sys/net/bridge"
+  printf 'nodev\tsysfs\nnodev\toverlay\n' >"$FAKE_ROOT/proc/filesystems"
+  prepare
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  ! called_like "^modprobe " || fail "$(cat "$CALLS")"
+}

@@ -131,3 +131,43 @@ setup() {
   [ "$stderr" = "kubelab: worker-1 unreachable (127.0.0.1:1): ssh: connect to host 127.0.0.1 port 1: Connection refused" ] ||
     fail "$stderr"
 }
+
+@test "a folder to upload is copied once, before the script runs, and a complete copy is kept" {
+  mkdir -p "$BATS_TEST_TMPDIR/bundle/images"
+  echo manifest >"$BATS_TEST_TMPDIR/bundle/manifest.json"
+  echo layer >"$BATS_TEST_TMPDIR/bundle/images/a.tar"
+  export KUBELAB_UPLOAD="$BATS_TEST_TMPDIR/bundle/" KUBELAB_UPLOAD_TO="$BATS_TEST_TMPDIR/node/kubelab-bundle"
+  export KUBELAB_SCRIPT='cat "$TO/images/a.tar"'
+  run --separate-stderr bash "$RUNNER" install-bundle.sh "TO=$KUBELAB_UPLOAD_TO"
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = layer ] || fail "$output"
+  [[ "$stderr" == *"copying $KUBELAB_UPLOAD to worker-1:$KUBELAB_UPLOAD_TO"* ]] || fail "$stderr"
+  [ -f "$KUBELAB_UPLOAD_TO/.kubelab-upload-complete" ] || fail "no completion marker"
+  [ ! -e "$KUBELAB_UPLOAD_TO.partial" ] || fail "the partial folder was left"
+
+  echo changed >"$BATS_TEST_TMPDIR/bundle/images/a.tar"
+  run --separate-stderr bash "$RUNNER" install-bundle.sh "TO=$KUBELAB_UPLOAD_TO"
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = layer ] || fail "a complete copy was copied again: $output"
+  [[ "$stderr" != *copying* ]] || fail "$stderr"
+}
+
+@test "an interrupted upload (no completion marker) is copied again from scratch" {
+  mkdir -p "$BATS_TEST_TMPDIR/bundle" "$BATS_TEST_TMPDIR/node/kubelab-bundle.partial"
+  echo new >"$BATS_TEST_TMPDIR/bundle/manifest.json"
+  echo stale >"$BATS_TEST_TMPDIR/node/kubelab-bundle.partial/stale"
+  export KUBELAB_UPLOAD="$BATS_TEST_TMPDIR/bundle" KUBELAB_UPLOAD_TO="$BATS_TEST_TMPDIR/node/kubelab-bundle"
+  export KUBELAB_SCRIPT='ls -A "$TO" | tr "\n" " "'
+  run --separate-stderr bash "$RUNNER" install-bundle.sh "TO=$KUBELAB_UPLOAD_TO"
+  [ "$status" -eq 0 ] || fail "$stderr"
+  [ "$output" = ".kubelab-upload-complete manifest.json " ] || fail "$output"
+}
+
+@test "an upload to a node that does not answer fails the step when unreachable nodes are not skipped" {
+  mkdir -p "$BATS_TEST_TMPDIR/bundle"
+  export KUBELAB_UPLOAD="$BATS_TEST_TMPDIR/bundle" KUBELAB_UPLOAD_TO=/var/tmp/kubelab-bundle-x
+  export KUBELAB_PORT=1 KUBELAB_UNREACHABLE=fail
+  run --separate-stderr bash "$RUNNER" install-bundle.sh
+  [ "$status" -eq 255 ] || fail "status $status: $stderr"
+  [[ "$stderr" == *"worker-1 unreachable (127.0.0.1:1)"* ]] || fail "$stderr"
+}
