@@ -9,7 +9,7 @@ import { OverSshStep, SshTarget, overSshCommand, overSshEnvironment } from "../s
 
 export function bundleInstallStep(
   name: string,
-  args: { target: SshTarget; bundle: LoadedBundle },
+  args: { target: SshTarget; bundle: LoadedBundle; env?: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
   const copy = nodeCopy(args.bundle);
@@ -17,7 +17,7 @@ export function bundleInstallStep(
     target: args.target,
     script: "install-bundle",
     step: "install-bundle",
-    env: installBundleEnv(args.bundle),
+    env: { ...installBundleEnv(args.bundle), ...args.env },
     runner: { KUBELAB_UNREACHABLE: "fail", KUBELAB_UPLOAD: copy.source, KUBELAB_UPLOAD_TO: copy.remotePath },
   };
   return new command.local.Command(

@@ -7,6 +7,12 @@ import { nodeStep } from "../remote";
 import { LabNode } from "../types";
 import { bundleInstallStep } from "./offline-install";
 
+/**
+ * Machine containers on this kind of host: cgroup v1 only, and no CAP_SYS_RESOURCE, so nothing in
+ * them may lower an oom_score_adj (containerd keeps containers at or above its own).
+ */
+const MACHINE_CONTAINER_ENV = { ALLOW_CGROUP_V1: "true", RESTRICT_OOM_SCORE_ADJ: "true" };
+
 export interface PrepareNodeArgs {
   node: LabNode;
   /** As configured: a minor ("1.36") or an exact patch ("1.36.4"). */
@@ -40,7 +46,7 @@ export function prepareNode(prefix: string, args: PrepareNodeArgs, opts: pulumi.
         KUBERNETES_PACKAGE_VERSION: kubernetesVersion === kubernetesMinor ? "" : kubernetesVersion,
         // Only when set, so an online stack's steps keep the text they had.
         ...(offline ? { OFFLINE: "true" } : {}),
-        ...(args.machineContainers ? { ALLOW_CGROUP_V1: "true" } : {}),
+        ...(args.machineContainers ? MACHINE_CONTAINER_ENV : {}),
       },
     },
     opts,
@@ -48,7 +54,11 @@ export function prepareNode(prefix: string, args: PrepareNodeArgs, opts: pulumi.
   if (!offline) return { prepare, ready: prepare };
   const install = bundleInstallStep(
     `${prefix}-install-bundle`,
-    { target: { node: node.name, address: node.address, ssh: node.ssh }, bundle: offline },
+    {
+      target: { node: node.name, address: node.address, ssh: node.ssh },
+      bundle: offline,
+      env: args.machineContainers ? { RESTRICT_OOM_SCORE_ADJ: "true" } : {},
+    },
     { ...opts, dependsOn: [prepare] },
   );
   return { prepare, ready: install };

@@ -19,6 +19,9 @@ BUNDLE_INDEX="${BUNDLE_INDEX:-}"
 MANIFEST_SHA256="${MANIFEST_SHA256:-}"
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-}"
 PAUSE_IMAGE="${PAUSE_IMAGE:-}"
+# Machine containers without CAP_SYS_RESOURCE cannot lower a process's oom_score_adj: containerd
+# then keeps every container's at or above its own (see containerd_config).
+RESTRICT_OOM_SCORE_ADJ="${RESTRICT_OOM_SCORE_ADJ:-false}"
 # Tests point this at a scratch directory; on a node it is unset and every path is the real one.
 # BUNDLE_DIR is used as given.
 ROOT="${KUBELAB_ROOT:-}"
@@ -100,6 +103,7 @@ read_index() {
   fi
   [[ "$KUBERNETES_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KUBERNETES_VERSION '$KUBERNETES_VERSION' is not an exact version such as v1.36.3"
   valid_ref "$PAUSE_IMAGE" || die "PAUSE_IMAGE '$PAUSE_IMAGE' is not an image reference REPO:TAG"
+  [[ "$RESTRICT_OOM_SCORE_ADJ" =~ ^(true|false)$ ]] || die "RESTRICT_OOM_SCORE_ADJ '$RESTRICT_OOM_SCORE_ADJ' must be true or false"
   parse_index "$text"
 }
 
@@ -257,6 +261,9 @@ version = 3
 
 [plugins.'io.containerd.cri.v1.images'.pinned_images]
   sandbox = '$1'
+
+[plugins.'io.containerd.cri.v1.runtime']
+  restrict_oom_score_adj = $RESTRICT_OOM_SCORE_ADJ
 
 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
   runtime_type = 'io.containerd.runc.v2'

@@ -19,6 +19,9 @@ OFFLINE="${OFFLINE:-false}"
 # Machine containers on a host that offers only cgroup v1 (local nodes): kubelet runs with
 # failCgroupV1: false there, so the host check warns instead of refusing.
 ALLOW_CGROUP_V1="${ALLOW_CGROUP_V1:-false}"
+# Machine containers without CAP_SYS_RESOURCE cannot lower a process's oom_score_adj (pod sandboxes
+# ask for -998): containerd then keeps every container's at or above its own.
+RESTRICT_OOM_SCORE_ADJ="${RESTRICT_OOM_SCORE_ADJ:-false}"
 # Tests point this at a scratch directory; on a node it is unset and every path is the real one.
 ROOT="${KUBELAB_ROOT:-}"
 
@@ -156,6 +159,7 @@ check_inputs() {
   [[ "$KUBERNETES_MINOR" =~ ^1\.[0-9]+$ ]] || die "KUBERNETES_MINOR '$KUBERNETES_MINOR' is not a minor version such as 1.36"
   [[ "$OFFLINE" =~ ^(true|false)$ ]] || die "OFFLINE '$OFFLINE' must be true or false"
   [[ "$ALLOW_CGROUP_V1" =~ ^(true|false)$ ]] || die "ALLOW_CGROUP_V1 '$ALLOW_CGROUP_V1' must be true or false"
+  [[ "$RESTRICT_OOM_SCORE_ADJ" =~ ^(true|false)$ ]] || die "RESTRICT_OOM_SCORE_ADJ '$RESTRICT_OOM_SCORE_ADJ' must be true or false"
   if [ -n "$KUBERNETES_PACKAGE_VERSION" ] && [[ ! "$KUBERNETES_PACKAGE_VERSION" =~ ^${KUBERNETES_MINOR//./\\.}\.[0-9]+$ ]]; then
     die "KUBERNETES_PACKAGE_VERSION '$KUBERNETES_PACKAGE_VERSION' is not a patch of ${KUBERNETES_MINOR} (e.g. ${KUBERNETES_MINOR}.4, or empty for the latest)"
   fi
@@ -551,6 +555,9 @@ version = 3
 
 [plugins.'io.containerd.cri.v1.images'.pinned_images]
   sandbox = '$1'
+
+[plugins.'io.containerd.cri.v1.runtime']
+  restrict_oom_score_adj = $RESTRICT_OOM_SCORE_ADJ
 
 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
   runtime_type = 'io.containerd.runc.v2'

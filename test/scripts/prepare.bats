@@ -610,3 +610,10 @@ in_cluster_with() {
   [ "$status" -eq 0 ] || fail "exit $status: $stderr"
   ! called_like "^modprobe " || fail "$(cat "$CALLS")"
 }
+
+@test "containerd 2.x on machine containers keeps containers at or above its own oom_score_adj" {
+  prepare RESTRICT_OOM_SCORE_ADJ=true
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  [ "$(toml_table "$FAKE_ROOT/etc/containerd/config.toml" "[plugins.'io.containerd.cri.v1.runtime']")" = \
+    "  restrict_oom_score_adj = true" ] || fail "$(cat "$FAKE_ROOT/etc/containerd/config.toml")"
+}

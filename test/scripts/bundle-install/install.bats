@@ -182,3 +182,18 @@ EOF
   [ "$status" -eq 0 ] || fail "$stderr"
   [[ "${lines[0]}" == *"(0 updated), 3 units (0 updated), 5 images (0 imported, 5 already present)"* ]] || fail "$output"
 }
+
+@test "machine containers (no CAP_SYS_RESOURCE) get containers kept at or above containerd's oom_score_adj" {
+  install_bundle RESTRICT_OOM_SCORE_ADJ=true
+  [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "  restrict_oom_score_adj = true" "$FAKE_ROOT/etc/containerd/config.toml" || fail "$(cat "$FAKE_ROOT/etc/containerd/config.toml")"
+  install_bundle RESTRICT_OOM_SCORE_ADJ=maybe
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"RESTRICT_OOM_SCORE_ADJ 'maybe' must be true or false"* ]] || fail "$stderr"
+}
+
+@test "elsewhere containerd sets the oom_score_adj kubelet asks for" {
+  install_bundle
+  [ "$status" -eq 0 ] || fail "$stderr"
+  grep -qx "  restrict_oom_score_adj = false" "$FAKE_ROOT/etc/containerd/config.toml"
+}
