@@ -179,6 +179,14 @@ declare -A NODE_ADDR=() NODE_CIDR=() NODE_REGISTERED=() POD_IP=() POD_READY=() H
 CLUSTER_NODES=()
 ALL_NODES=()
 
+# Whether NODE is one kubelab lists in NODE_ADDRESSES (every node counts when none are listed).
+listed_node() {
+  [ -z "$NODE_ADDRESSES" ] && return 0
+  local entry
+  for entry in $NODE_ADDRESSES; do [ "${entry%%=*}" = "$1" ] && return 0; done
+  return 1
+}
+
 read_nodes() {
   local name cidr internal entry listing
   # `|`, not a tab: whitespace separators collapse, and an empty podCIDR would shift the fields.
@@ -187,6 +195,11 @@ read_nodes() {
   listing=$(kc get nodes -o jsonpath="$jp")
   while IFS='|' read -r name cidr internal; do
     [ -n "$name" ] || continue
+    if ! listed_node "$name"; then
+      # A node the stack no longer has is drained and deleted after this check, in the same run.
+      log "node $name is not one of the stack's nodes (leaving the cluster?): not checked"
+      continue
+    fi
     CLUSTER_NODES+=("$name")
     ALL_NODES+=("$name")
     NODE_REGISTERED[$name]=1

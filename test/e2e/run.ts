@@ -57,6 +57,9 @@ async function provenCluster(ws: Workspace, expected: string[]): Promise<string>
   const report = outputs.networkReport as NetworkReport | undefined;
   const text = report ? formatReport(report) : "(no networkReport output)";
   if (notReady.length > 0 || !report?.ok) throw new Error(`${notReady.join("\n")}\n${text}`);
+  // The report must be of this cluster: a check that did not run again still shows the old nodes.
+  if (!text.includes(`${expected.length} probe pod IPs`))
+    throw new Error(`the network report is not of the ${expected.length} nodes ${expected.join(", ")}:\n${text}`);
   return text;
 }
 

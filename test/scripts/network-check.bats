@@ -330,3 +330,14 @@ query() {
   [ "$status" -eq 0 ]
   [ ! -e "$STATE/calls" ]
 }
+
+@test "a node the stack no longer lists (drained after the check, in the same run) is neither probed nor asked" {
+  export NODE_ADDRESSES="cp-1=192.168.56.10 worker-1=192.168.56.11"
+  collect
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"node worker-2 is not one of the stack's nodes (leaving the cluster?): not checked"* ]] || fail "$stderr"
+  [ "$(query 'o.nodes.map(n => n.name).join(" ")')" = "cp-1 worker-1" ]
+  [ "$(query 'o.probes.map(p => p.pod).join(" ")')" = "pod-cp-1 pod-worker-1" ]
+  ! grep -q "name: pod-worker-2" "$STATE/applied.yaml" || fail "a probe was deployed on worker-2"
+  ! grep -q "192.168.56.12" "$STATE/calls" || fail "worker-2's address was asked: $(grep 192.168.56.12 "$STATE/calls")"
+}
