@@ -9,7 +9,8 @@ import { SampleApp } from "./app/sample-app";
 import { API_SERVER_PORT, parseEndpoint } from "./cluster/endpoint";
 import { KubeadmCluster } from "./cluster/kubeadm-cluster";
 import { PodNetwork, checkedRelease } from "./network/pod-network";
-import { appImages, probeImage } from "../lib/offline-bundle";
+import { appImages, kubeVipImage, probeImage } from "../lib/offline-bundle";
+import { DEFAULT_KUBE_VIP_IMAGE } from "./cluster/kube-vip";
 import { labNode } from "./nodes/lab-node";
 import { LocalNodes } from "./nodes/local";
 import { MultipassNodes } from "./nodes/multipass";
@@ -101,6 +102,12 @@ export function deployLab(config: LabConfig): LabOutputs {
     nodes,
     skipKubeProxy: config.network.cni === "cilium" && config.network.kubeProxyReplacement,
     machineContainers: config.nodes.provider === "local",
+    vip: config.nodes.vip
+      ? {
+          address: config.nodes.vip,
+          image: config.offline ? kubeVipImage(config.offline.manifest) : DEFAULT_KUBE_VIP_IMAGE,
+        }
+      : undefined,
   });
   const network = new PodNetwork(
     "network",

@@ -11,6 +11,7 @@ import { LabNode } from "../types";
 import { Endpoint, clusterEndpoint, formatEndpoint, withServer } from "./endpoint";
 import { initConfigYaml, joinConfigYaml, parseJoinToken, parseKubeadmVersion } from "./kubeadm-config";
 import { PreparedNode, prepareNode } from "./prepare-node";
+import { kubeVipManifestYaml } from "./kube-vip";
 import { kubeadmClusterSettings } from "../../lib/offline-bundle";
 
 export interface KubeadmClusterArgs {
@@ -21,6 +22,8 @@ export interface KubeadmClusterArgs {
   skipKubeProxy?: boolean;
   /** Nodes are machine containers on a cgroup v1 host (local nodes). @default false */
   machineContainers?: boolean;
+  /** kube-vip holds this VIP (the control-plane endpoint) on one control plane at a time. */
+  vip?: { address: string; image: string };
 }
 
 type Command = command.remote.Command;
@@ -39,6 +42,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
   private readonly name: string;
   private readonly config: LabConfig;
   private readonly machineContainers: boolean;
+  /** VIP and KUBE_VIP_MANIFEST for init.sh and control-plane joins; empty without a VIP. */
+  private readonly vipEnv: Record<string, string>;
   /** Resets the first control plane: after every other node's teardown, which needs it. */
   private initTeardown?: command.local.Command;
 
@@ -47,6 +52,12 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     this.name = name;
     this.config = args.config;
     this.machineContainers = args.machineContainers ?? false;
+    this.vipEnv = args.vip
+      ? {
+          VIP: args.vip.address,
+          KUBE_VIP_MANIFEST: kubeVipManifestYaml({ address: args.vip.address, image: args.vip.image }),
+        }
+      : {};
     const controlPlanes = args.nodes.filter((n) => n.role === "control-plane");
     const workers = args.nodes.filter((n) => n.role === "worker");
     this.firstControlPlane = controlPlanes[0];
@@ -116,6 +127,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           // A change of these on a live cluster is refused on the node (init.sh), naming the fix.
           CONTROL_PLANES: String(controlPlanes.length),
           KUBEADM_CONFIG: initConfig,
+          ...this.vipEnv,
         },
       },
       // Replacing the step must reset before init runs again, never after (which would undo it).
@@ -168,7 +180,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       {
         node,
         script: "join",
-        env: { NODE_NAME: node.name, TOKEN_STEP: token.urn },
+        env: { NODE_NAME: node.name, TOKEN_STEP: token.urn, ...(node.role === "control-plane" ? this.vipEnv : {}) },
         stdin: pulumi.secret(joinConfig),
       },
       // A token minted again (`--replace` of its step) must not re-join or reset a joined node.

@@ -41,6 +41,15 @@ die() {
   exit 1
 }
 
+# kube-vip (kubelab:nodes.vip): its static pod goes in before kubeadm runs here, since `kubeadm reset`
+# empties the manifests folder and the VIP must answer once kubelet starts; kube-vip.sh is shipped
+# beside this script. Without VIP there is nothing to do.
+SCRIPTS_DIR="${KUBELAB_SCRIPTS_DIR:-$(dirname "${BASH_SOURCE[0]:-$0}")}"
+kube_vip() { # PHASE FIRST_CONTROL_PLANE
+  [ -n "${VIP:-}" ] || return 0
+  PHASE="$1" FIRST_CONTROL_PLANE="$2" bash "$SCRIPTS_DIR/kube-vip.sh" || die "kube-vip.sh ($1) failed; see its messages above"
+}
+
 case "$UPLOAD_CERTS" in
   true | false) ;;
   *) die "UPLOAD_CERTS must be true or false, got '$UPLOAD_CERTS'" ;;
@@ -141,6 +150,7 @@ esac
 
 if [ -f "$ADMIN_CONF" ] && [ -f "$DONE" ]; then
   check_unchanged
+  kube_vip after true
   log "this control plane is already initialised, nothing to do"
   echo "init.sh: ${NODE_NAME} already initialised"
   exit 0
@@ -153,6 +163,7 @@ if [ -f "$ADMIN_CONF" ]; then
   if init_finished; then
     check_unchanged
     mark_done
+    kube_vip after true
     log "/etc/kubernetes/admin.conf exists and kubeadm init finished on it: already initialised, nothing to do"
     echo "init.sh: ${NODE_NAME} already initialised"
     exit 0
@@ -180,11 +191,19 @@ if [ "$rc" -ne 0 ]; then
 fi
 
 reset_node() { timeout "$RESET_TIMEOUT" kubeadm reset -f </dev/null >>"$LOG" 2>&1; }
+# kubeadm's last messages before the reset, for the error; lines that could carry a secret
+# (the bootstrap token, the certificate key, which kubeadm may print on a line of its own) are left out.
+last_lines() {
+  grep -viE 'token|certificate[- ]key|discovery|[a-z0-9]{6}\.[a-z0-9]{16}|[0-9a-f]{32}' "$LOG" 2>/dev/null |
+    tail -n 12 >&2 2>/dev/null || true
+}
 
 if [ "$RESET_FIRST" = 1 ]; then
   log "/etc/kubernetes/admin.conf is left from a kubeadm init that did not finish; resetting the partial control plane (at most ${RESET_TIMEOUT}s)"
   reset_node || die "kubeadm reset failed (see /var/log/kubelab-init.log on ${NODE_NAME}); run 'kubeadm reset -f' by hand"
 fi
+
+kube_vip before true
 
 args=(init --config "$CONFIG")
 if [ "$UPLOAD_CERTS" = true ]; then args+=(--upload-certs); fi
@@ -196,6 +215,7 @@ if [ "$rc" -ne 0 ]; then
   # Reset first: the next run then starts from a clean node, whatever becomes of the channel.
   reset_rc=0
   reset_node || reset_rc=$?
+  last_lines
   log "kubeadm init failed (exit ${rc}); its output is in /var/log/kubelab-init.log on ${NODE_NAME}"
   if [ "$reset_rc" -eq 0 ]; then
     log "reset the partial control plane so the next run can retry"
@@ -205,4 +225,5 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 mark_done
+kube_vip after true
 echo "init.sh: kubeadm init succeeded on ${NODE_NAME}"

@@ -39,6 +39,15 @@ die() {
   exit 1
 }
 
+# kube-vip (kubelab:nodes.vip): its static pod goes in before kubeadm runs here, since `kubeadm reset`
+# empties the manifests folder and the VIP must answer once kubelet starts; kube-vip.sh is shipped
+# beside this script. Without VIP there is nothing to do.
+SCRIPTS_DIR="${KUBELAB_SCRIPTS_DIR:-$(dirname "${BASH_SOURCE[0]:-$0}")}"
+kube_vip() { # PHASE FIRST_CONTROL_PLANE
+  [ -n "${VIP:-}" ] || return 0
+  PHASE="$1" FIRST_CONTROL_PLANE="$2" bash "$SCRIPTS_DIR/kube-vip.sh" || die "kube-vip.sh ($1) failed; see its messages above"
+}
+
 mark_done() {
   mkdir -p "$CONFIG_DIR"
   echo "kubeadm join finished" >"$DONE"
@@ -140,11 +149,20 @@ chmod 0600 "$LOG"
 
 # A control plane's reset also removes its etcd member, while the cluster is still there.
 reset_node() { timeout "$RESET_TIMEOUT" kubeadm reset -f </dev/null >>"$LOG" 2>&1; }
+# kubeadm's last messages before the reset, for the error; lines that could carry a secret
+# (the bootstrap token, the certificate key, which kubeadm may print on a line of its own) are left out.
+last_lines() {
+  grep -viE 'token|certificate[- ]key|discovery|[a-z0-9]{6}\.[a-z0-9]{16}|[0-9a-f]{32}' "$LOG" 2>/dev/null |
+    tail -n 12 >&2 2>/dev/null || true
+}
 
 if [ "$RESET_FIRST" = 1 ]; then
   log "/etc/kubernetes/kubelet.conf is left from a kubeadm join that did not finish; resetting the partial join (at most ${RESET_TIMEOUT}s)"
   reset_node || die "kubeadm reset failed (see /var/log/kubelab-join.log on ${NODE_NAME}); run 'kubeadm reset -f' by hand"
 fi
+
+# Control planes only: workers get no VIP manifest.
+kube_vip before false
 
 log "running kubeadm join (at most ${JOIN_TIMEOUT}s; output in /var/log/kubelab-join.log)"
 rc=0
@@ -155,6 +173,7 @@ if [ "$rc" -ne 0 ]; then
   # Reset first: the next run then starts from a clean node, whatever becomes of the channel.
   reset_rc=0
   reset_node || reset_rc=$?
+  last_lines
   log "kubeadm join failed (exit ${rc}); its output is in /var/log/kubelab-join.log on ${NODE_NAME}"
   # Discovery or the certificate download refused the token: it expired or was deleted.
   if grep -qE 'could not find a JWS signature|token id .* is invalid|has expired|Secret "kubeadm-certs" .*not found' "$LOG"; then

@@ -255,3 +255,57 @@ initialised_with() {
   [ "$status" -eq 0 ] || fail "$stderr"
   grep -qx "CONTROL_PLANES=1" "$FAKE_ROOT/etc/kubernetes/kubelab/cluster.env"
 }
+
+# A kube-vip.sh beside the scripts that records each phase it is run for.
+kube_vip_recorder() {
+  mkdir -p "$SANDBOX/scripts"
+  printf '#!/bin/bash\necho "kube-vip.sh PHASE=$PHASE FIRST=$FIRST_CONTROL_PLANE VIP=$VIP" >>"$STUB_STATE/calls"\n' \
+    >"$SANDBOX/scripts/kube-vip.sh"
+}
+
+vip_init() {
+  run_node init NODE_NAME=cp-1 UPLOAD_CERTS=true CONTROL_PLANES=3 KUBEADM_CONFIG="$CONFIG_TEXT" \
+    VIP=192.168.56.100 KUBE_VIP_MANIFEST=manifest KUBELAB_SCRIPTS_DIR="$SANDBOX/scripts"
+}
+
+@test "with a VIP, kube-vip's pod goes in before kubeadm init and switches to admin.conf after it" {
+  kube_vip_recorder
+  vip_init
+  [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+  before="$(call_line "kube-vip.sh PHASE=before FIRST=true VIP=192.168.56.100")"
+  run_init="$(call_line "kubeadm init --config $CONFIG --upload-certs")"
+  after="$(call_line "kube-vip.sh PHASE=after FIRST=true VIP=192.168.56.100")"
+  [ -n "$before" ] && [ -n "$after" ] && [ "$before" -lt "$run_init" ] && [ "$run_init" -lt "$after" ] ||
+    fail "$(cat "$CALLS")"
+  : >"$CALLS"
+  vip_init
+  [ "$status" -eq 0 ] || fail "second run: $stderr"
+  called "kube-vip.sh PHASE=after FIRST=true VIP=192.168.56.100" || fail "an initialised node is switched again: $(cat "$CALLS")"
+  ! called_like "PHASE=before" || fail "$(cat "$CALLS")"
+}
+
+@test "without a VIP, kube-vip.sh is not run" {
+  kube_vip_recorder
+  run_node init NODE_NAME=cp-1 UPLOAD_CERTS=false CONTROL_PLANES=1 KUBEADM_CONFIG="$CONFIG_TEXT" \
+    KUBELAB_SCRIPTS_DIR="$SANDBOX/scripts"
+  [ "$status" -eq 0 ] || fail "$stderr"
+  ! called_like "^kube-vip.sh" || fail "$(cat "$CALLS")"
+}
+
+@test "a failed kubeadm init shows kubeadm's last lines, never one with a token or certificate key" {
+  stub kubeadm '
+case "$1 ${2:-}" in
+  "config validate") echo ok ;;
+  "init --config")
+    echo "[bootstrap-token] Using token: '"$TEST_TOKEN"'"
+    echo "[upload-certs] Using certificate key: '"$TEST_CERT_KEY"'"
+    printf "[upload-certs] Using certificate key:\n%s\n" '"$TEST_CERT_KEY"'
+    echo "  --discovery-token '"$TEST_TOKEN"'"
+    echo "error: error execution phase wait-control-plane: the API server did not become healthy"
+    exit 1 ;;
+esac'
+  init
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"error execution phase wait-control-plane: the API server did not become healthy"* ]] || fail "$stderr"
+  [[ "$stderr" != *"$TEST_TOKEN"* && "$stderr" != *"$TEST_CERT_KEY"* ]] || fail "a secret reached stderr: $stderr"
+}
