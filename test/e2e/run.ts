@@ -6,10 +6,16 @@ import * as path from "path";
 import { Command } from "commander";
 import { formatReport, NetworkReport } from "../../components/verify/evaluate";
 import { leftovers, NodeOutput, notReadyNodes, voteCountedAcrossNodes } from "./checks";
+import { Cluster, gracefulFailover, hardFailover } from "./failover";
 import { ensureBuilds, hostProblems, initStack, pulumi, run, stackOutputs, workspace, Workspace } from "./workspace";
 
-const STACK = "e2e";
-const BRIDGE = "kle2e0";
+/** The stacks the run uses: 1 control plane + 2 workers, or with --ha 3 control planes + 1 worker. */
+const PROFILES = {
+  basic: { stack: "e2e", bridge: "kle2e0", names: ["cp-1", "worker-1", "worker-2"] },
+  ha: { stack: "e2e-ha", bridge: "kle2eha0", names: ["cp-1", "cp-2", "cp-3", "worker-1"] },
+};
+let STACK = PROFILES.basic.stack;
+let BRIDGE = PROFILES.basic.bridge;
 
 interface Phase {
   name: string;
@@ -82,7 +88,7 @@ async function appAcrossNodes(ws: Workspace): Promise<string> {
 }
 
 async function verify(ws: Workspace): Promise<string> {
-  const result = await run("npx", ["tsx", "cli/verify.ts", "--stack", STACK], { cwd: ws.dir, env: ws.env });
+  const result = await run("npm", ["run", "--silent", "verify", "--", "--stack", STACK], { cwd: ws.dir, env: ws.env });
   if (result.status !== 0) throw new Error(`npm run verify exited ${result.status}`);
   return result.stdout.split("\n").find((l) => l.startsWith("network model:")) ?? "";
 }
@@ -116,13 +122,37 @@ async function destroyed(ws: Workspace): Promise<string> {
   return "no node process, mount, link, cgroup, state dir or stack resource left";
 }
 
+/** Losing the control plane that holds the VIP, hard and then gracefully (--ha). */
+async function failover(ws: Workspace, report: Record<string, unknown>): Promise<string> {
+  const outputs = await stackOutputs(ws);
+  const cluster: Cluster = {
+    stack: STACK,
+    kubectl: kubectl(ws),
+    kubeconfig: path.join(path.dirname(ws.dir), "kubeconfig"),
+    keyFile: ws.keyFile,
+    user: "kubelab",
+    nodes: nodesOf(outputs),
+  };
+  const hard = await hardFailover(cluster);
+  const graceful = await gracefulFailover(cluster);
+  report.failover = { hardSeconds: hard.seconds, gracefulSeconds: graceful.seconds };
+  return `${hard.evidence}\n${graceful.evidence}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = new Command("e2e")
     .option("--keep", "stop after verify and keep the cluster")
     .option("--down", "destroy a kept cluster")
+    .option(
+      "--ha",
+      "3 control planes behind a kube-vip VIP: up, prove, lose the VIP holder (hard and graceful), destroy",
+    )
     .option("--json <file>", "write every phase's result and seconds")
     .parse(argv, { from: "user" })
-    .opts<{ keep?: boolean; down?: boolean; json?: string }>();
+    .opts<{ keep?: boolean; down?: boolean; ha?: boolean; json?: string }>();
+  const profile = options.ha ? PROFILES.ha : PROFILES.basic;
+  STACK = profile.stack;
+  BRIDGE = profile.bridge;
   const problems = hostProblems();
   if (problems.length > 0) {
     process.stderr.write(`e2e cannot run here:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -142,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
       await phase("destroy", () => destroyed(w));
       return 0;
     }
-    const names = ["cp-1", "worker-1", "worker-2"];
+    const names = profile.names;
     await phase("up", () => upAndProve(w, names));
     await phase("app", () => appAcrossNodes(w));
     await phase("verify", () => verify(w));
@@ -152,6 +182,11 @@ async function main(argv: string[]): Promise<number> {
       report.nodes = nodesOf(outputs);
       process.stdout.write(`\nkept: kubeconfig ${report.kubeconfig}\n${JSON.stringify(report.nodes, null, 2)}\n`);
       process.stdout.write("npm run e2e -- --down destroys it\n");
+      return 0;
+    }
+    if (options.ha) {
+      await phase("failover", () => failover(w, report));
+      await phase("destroy", () => destroyed(w));
       return 0;
     }
     await phase("idempotent", () => idempotent(w));

@@ -1,0 +1,142 @@
+// The HA proof of `npm run e2e -- --ha`: the control plane holding kube-vip's VIP is lost, once hard
+// (its node container killed) and once gracefully (kubelet and the node's containers stopped, then
+// containerd); the VIP must move within a bound, kubectl through the VIP and the app's NodePorts on
+// the surviving nodes must keep answering, and the node must come back and rejoin.
+import * as fs from "fs";
+import { spawnSync } from "child_process";
+import { machineName } from "../../lib/local-nodes";
+import { NodeOutput, notReadyNodes } from "./checks";
+
+export interface Cluster {
+  stack: string;
+  kubectl: string;
+  kubeconfig: string;
+  keyFile: string;
+  user: string;
+  nodes: NodeOutput[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const KUBE_VIP_LEASE = ["-n", "kube-system", "get", "lease", "plndr-cp-lock", "-o", "jsonpath={.spec.holderIdentity}"];
+
+function kubectl(c: Cluster, args: string[], timeoutSeconds = 5): { ok: boolean; out: string } {
+  const run = spawnSync(c.kubectl, ["--kubeconfig", c.kubeconfig, `--request-timeout=${timeoutSeconds}s`, ...args], {
+    encoding: "utf8",
+    timeout: (timeoutSeconds + 2) * 1000,
+  });
+  return { ok: run.status === 0, out: (run.stdout ?? "").trim() };
+}
+
+/** The control plane whose kube-vip holds the lease (and so the VIP). */
+export function vipHolder(c: Cluster): string {
+  const got = kubectl(c, KUBE_VIP_LEASE);
+  if (!got.ok || !got.out) throw new Error("cannot read kube-vip's lease kube-system/plndr-cp-lock through the VIP");
+  return got.out;
+}
+
+function ssh(c: Cluster, node: NodeOutput, script: string): void {
+  const run = spawnSync(
+    "ssh",
+    [
+      "-i",
+      c.keyFile,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+    ].concat(["-o", "LogLevel=ERROR", `${c.user}@${node.address}`, script]),
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  if (run.status !== 0) throw new Error(`on ${node.name}: ${script}\n${run.stderr}`);
+}
+
+/** Seconds from `since` until the API answers through the VIP with another holder than `lost`. */
+async function vipMoved(c: Cluster, lost: string, since: number, boundSeconds = 60): Promise<number> {
+  while ((Date.now() - since) / 1000 < boundSeconds) {
+    const ready = kubectl(c, ["get", "--raw", "/readyz"], 2);
+    if (ready.ok) {
+      const holder = kubectl(c, KUBE_VIP_LEASE, 2);
+      if (holder.ok && holder.out && holder.out !== lost) return (Date.now() - since) / 1000;
+    }
+    await sleep(250);
+  }
+  throw new Error(`the VIP did not move away from ${lost} within ${boundSeconds}s`);
+}
+
+/** kubectl through the VIP works, and every NodePort answers on every surviving node. */
+async function stillServing(c: Cluster, lost: string): Promise<string> {
+  if (!kubectl(c, ["get", "nodes"]).ok) throw new Error("kubectl through the VIP failed after the failover");
+  const surviving = c.nodes.filter((n) => n.name !== lost);
+  for (const node of surviving)
+    for (const port of [30004, 30005]) {
+      const answer = await fetch(`http://${node.address}:${port}/`, { signal: AbortSignal.timeout(10_000) }).catch(
+        () => undefined,
+      );
+      if (!answer?.ok) throw new Error(`NodePort ${port} on ${node.name} did not answer after the failover`);
+    }
+  return `kubectl via the VIP ok; NodePorts 30004/30005 answer on ${surviving.map((n) => n.name).join(", ")}`;
+}
+
+async function readyAgain(c: Cluster, boundSeconds = 300): Promise<number> {
+  const started = Date.now();
+  const names = c.nodes.map((n) => n.name);
+  while ((Date.now() - started) / 1000 < boundSeconds) {
+    if (notReadyNodes(c.kubectl, c.kubeconfig, names).length === 0) return (Date.now() - started) / 1000;
+    await sleep(2000);
+  }
+  throw new Error(
+    `not every node was Ready again within ${boundSeconds}s: ${notReadyNodes(c.kubectl, c.kubeconfig, names)}`,
+  );
+}
+
+function nodeProcess(machine: string): number {
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmdline.includes(`--machine=${machine} `)) return Number(pid);
+    } catch {
+      continue;
+    }
+  }
+  throw new Error(`no running node container ${machine}`);
+}
+
+/** The holder's node container killed: no goodbye from kube-vip, the lease has to expire. */
+export async function hardFailover(c: Cluster): Promise<{ seconds: number; evidence: string }> {
+  const lost = vipHolder(c);
+  const machine = machineName(c.stack, lost);
+  const since = Date.now();
+  process.kill(nodeProcess(machine), "SIGKILL");
+  const seconds = await vipMoved(c, lost, since);
+  const serving = await stillServing(c, lost);
+  const start = spawnSync("bash", ["scripts/local-nodes/node.sh", "start", machine], { encoding: "utf8" });
+  if (start.status !== 0) throw new Error(`node.sh start ${machine}: ${start.stderr}`);
+  const rejoined = await readyAgain(c);
+  return {
+    seconds,
+    evidence: `hard: killed ${lost}'s container; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} Ready again ${rejoined.toFixed(0)}s after its restart`,
+  };
+}
+
+/** kubelet stopped, then the node's containers (kube-vip gets SIGTERM and lets go), then containerd. */
+export async function gracefulFailover(c: Cluster): Promise<{ seconds: number; evidence: string }> {
+  const lost = vipHolder(c);
+  const node = c.nodes.find((n) => n.name === lost) as NodeOutput;
+  const since = Date.now();
+  ssh(
+    c,
+    node,
+    "sudo systemctl stop kubelet && sudo ctr -n k8s.io tasks ls -q | xargs -r -n1 sudo ctr -n k8s.io tasks kill -s SIGTERM; " +
+      "sleep 3; sudo systemctl stop containerd",
+  );
+  const seconds = await vipMoved(c, lost, since);
+  const serving = await stillServing(c, lost);
+  ssh(c, node, "sudo systemctl start containerd kubelet");
+  const rejoined = await readyAgain(c);
+  return {
+    seconds,
+    evidence: `graceful: stopped ${lost}'s kubelet, containers and containerd; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} Ready again ${rejoined.toFixed(0)}s after its restart`,
+  };
+}
