@@ -5,12 +5,13 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, HostSpec, RawLabConfig } from "./lib/config-schema";
-import { ConfigProblem, roleCounts } from "./lib/config-checks";
+import { ConfigProblem, configChecks, roleCounts } from "./lib/config-checks";
 import { SshAuth, sshAuth } from "./lib/config-ssh";
 import { complete, crossFieldProblems, parseSections } from "./lib/config-validate";
 import { sourceChecks } from "./lib/config-sources";
 import { LoadedBundle, bundleImageRefs } from "./lib/offline-bundle";
 import { API_SERVER_PORT } from "./components/cluster/endpoint";
+import { policyConfigChecks } from "./policy/config-rules";
 import { parseNodePortRange } from "./policy/nodeports";
 import { Cni, NetworkPlan, NodePortRange } from "./policy/types";
 
@@ -190,7 +191,7 @@ function sshSettings(
 export function parseLabConfig(raw: Record<string, unknown>, sources: KeySources = {}): LabConfig {
   const read = sources.readKeyFile ?? readIfExists;
   const { parsed, problems } = parseSections(raw);
-  problems.push(...crossFieldProblems(parsed));
+  problems.push(...crossFieldProblems(parsed, [...configChecks, ...policyConfigChecks]));
   const fromSources = sourceChecks(parsed, sources.stack ?? "dev");
   problems.push(...fromSources.problems);
   const keys =

@@ -3,7 +3,7 @@
 import { performance } from "perf_hooks";
 import { Command } from "commander";
 import YAML from "yaml";
-import { generateManifests } from "../lib/generate-manifests";
+import { generateManifests } from "./bench/generate-manifests";
 import { checkObjects } from "../policy";
 import { parseManifests } from "../policy/load";
 import { NetworkPlan } from "../policy/types";

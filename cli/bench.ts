@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { nthAddress } from "../lib/cidr";
-import { STEP_SECONDS, VERIFY_SECONDS_PER_NODE, criticalPath } from "../lib/critical-path";
-import { renderStack } from "../lib/render-stack";
+import { STEP_SECONDS, VERIFY_SECONDS_PER_NODE, criticalPath } from "./bench/critical-path";
+import { renderStack } from "./render/stack";
 
 export interface SizeResult {
   nodes: number;

@@ -6,9 +6,10 @@ import * as path from "path";
 import { promisify } from "util";
 import { cidrsOverlap } from "../lib/cidr";
 import { NODE_SCRIPT } from "../lib/local-nodes";
+import { PROJECT_ROOT } from "../lib/project-root";
 
 const run = promisify(execFile);
-export const NODE_SH = path.resolve(__dirname, "..", NODE_SCRIPT);
+export const NODE_SH = path.join(PROJECT_ROOT, NODE_SCRIPT);
 
 function hasCommand(name: string): boolean {
   try {
@@ -78,7 +79,7 @@ export function memoryCgroup(stateDir: string, machine: string): string {
  */
 export async function runCommandText(text: string, stateDir: string, input = ""): Promise<string> {
   const env = { ...process.env, KUBELAB_LOCAL_NODES_DIR: stateDir };
-  const child = run("/bin/sh", ["-c", text], { cwd: path.resolve(__dirname, ".."), env, maxBuffer: 1 << 22 });
+  const child = run("/bin/sh", ["-c", text], { cwd: PROJECT_ROOT, env, maxBuffer: 1 << 22 });
   child.child.stdin?.end(input);
   return (await child).stdout;
 }

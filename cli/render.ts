@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError } from "commander";
-import { renderStack } from "../lib/render-stack";
+import { renderStack } from "./render/stack";
 
 interface RenderOptions {
   stack?: string;

@@ -3,7 +3,7 @@
 // built before Pulumi runs. usage: stack-bundle.ts STACK
 import * as os from "os";
 import * as path from "path";
-import { readStackFile, stackFilePath } from "../lib/stack-file";
+import { readStackFile, stackFilePath } from "./stack-file";
 
 export function stackBundle(config: Record<string, string>): string {
   const offline = JSON.parse(config["kubelab:offline"] ?? "{}") as { bundle?: string };

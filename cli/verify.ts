@@ -13,8 +13,9 @@ import { Observations } from "../components/verify/observations";
 import { NetworkCheckSettings, planOf } from "../components/verify/targets";
 import { topologyMarkdown } from "../components/verify/topology";
 import { stackSshSecrets } from "../lib/config-ssh";
+import { PROJECT_ROOT } from "../lib/project-root";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = PROJECT_ROOT;
 export type { RunOptions, RunResult, Runner } from "../components/verify/collect";
 
 export interface VerifyIo {

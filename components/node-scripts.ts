@@ -10,8 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
 import * as tar from "tar";
+import { PROJECT_ROOT } from "../lib/project-root";
 
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "node");
+export const SCRIPTS_DIR = path.join(PROJECT_ROOT, "scripts", "node");
 /** Where every version of the scripts lives on a node; only the current one is kept. */
 export const NODE_SCRIPTS_ROOT = "/opt/kubelab/scripts";
 

@@ -1,10 +1,9 @@
-// Cross-field validation of the stack config. Each problem names the key, the value and the fix;
-// network rules reuse the policy functions so config errors and `npm run check` speak alike.
+// Cross-field validation of the stack config. Each problem names the key, the value and the fix.
+// The checks that are policy rules over the config (node ports, the network plan, NetworkPolicy
+// support) live in policy/config-rules.ts, so config errors and `kubelab check` speak alike while
+// this ground floor imports nothing above it; config.ts runs both lists.
 import { cidrContains, isCidr, isIp, parseCidr } from "./cidr";
 import { RawLabConfig, SUPPORTED_MINORS } from "./config-schema";
-import { checkPlan } from "../policy/plan-rules";
-import { nodePortFindings, parseNodePortRange } from "../policy/nodeports";
-import { cniEnforcesNetworkPolicy } from "../policy/types";
 
 export interface ConfigProblem {
   /** Full config key, e.g. `kubelab:network.podCidr`. */
@@ -17,7 +16,7 @@ export interface ConfigProblem {
 
 const k = (path: string) => `kubelab:${path}`;
 
-function problem(path: string, value: unknown, message: string, rule?: string): ConfigProblem {
+export function problem(path: string, value: unknown, message: string, rule?: string): ConfigProblem {
   return { key: k(path), value, message, rule };
 }
 
@@ -60,26 +59,6 @@ export function checkCidrs(raw: RawLabConfig): ConfigProblem[] {
     out.push(problem("network", raw.network, "nodeCidr, podCidr and serviceCidr must all be IPv4 or all IPv6"));
   }
   return out;
-}
-
-export function checkNodePorts(raw: RawLabConfig): ConfigProblem[] {
-  const range = parseNodePortRange(raw.network.nodePortRange);
-  if (!range) {
-    return [
-      problem(
-        "network.nodePortRange",
-        raw.network.nodePortRange,
-        "not a port range; write LOW-HIGH with 1 <= LOW < HIGH <= 65535, e.g. 30000-32767",
-        "nodeport-range",
-      ),
-    ];
-  }
-  if (!raw.app.enabled) return [];
-  const claims = [
-    { owner: "app.voteNodePort", port: raw.app.voteNodePort },
-    { owner: "app.resultNodePort", port: raw.app.resultNodePort },
-  ];
-  return nodePortFindings(claims, range).map((f) => problem(f.owner, f.port, f.message, f.rule));
 }
 
 function roleCounts(raw: RawLabConfig): { controlPlanes: number; workers: number } {
@@ -219,37 +198,6 @@ function duplicates(hosts: { name: string; address: string }[], field: "name" | 
   return out;
 }
 
-const PLAN_KEYS: Record<string, string> = {
-  "NetworkPlan/kubelab/podCidr": "network.podCidr",
-  "NetworkPlan/kubelab/nodeCidr": "network.nodeCidr",
-  "NetworkPlan/kubelab/serviceCidr": "network.serviceCidr",
-};
-
-export function checkNetworkPlan(raw: RawLabConfig): ConfigProblem[] {
-  const { nodeCidr, podCidr, serviceCidr } = raw.network;
-  if (![nodeCidr, podCidr, serviceCidr].every(isCidr)) return [];
-  const { controlPlanes, workers } = roleCounts(raw);
-  const violations = checkPlan({ nodeCidr, podCidr, serviceCidr, nodeCount: controlPlanes + workers });
-  return violations.map((v) => {
-    const path = PLAN_KEYS[v.resource] ?? "network";
-    const value = path.startsWith("network.") ? raw.network[path.slice(8) as "podCidr"] : raw.network;
-    return problem(path, value, v.message, v.rule);
-  });
-}
-
-export function checkNetworkPolicySupport(raw: RawLabConfig): ConfigProblem[] {
-  if (!raw.app.enabled || !raw.app.networkPolicies || cniEnforcesNetworkPolicy(raw.network.cni)) return [];
-  return [
-    problem(
-      "app.networkPolicies",
-      true,
-      `cni ${raw.network.cni} does not enforce NetworkPolicy, so the app's policies would silently allow everything; ` +
-        `use cni calico or cilium, or set kubelab:app.networkPolicies to false`,
-      "networkpolicy-unenforced",
-    ),
-  ];
-}
-
 export function checkCni(raw: RawLabConfig): ConfigProblem[] {
   if (raw.network.kubeProxyReplacement && raw.network.cni !== "cilium") {
     return [
@@ -263,15 +211,17 @@ export function checkCni(raw: RawLabConfig): ConfigProblem[] {
   return [];
 }
 
-/** Each cross-field check with the config sections it reads: it runs only when they all parsed. */
-export const configChecks: { check: (raw: RawLabConfig) => ConfigProblem[]; reads: (keyof RawLabConfig)[] }[] = [
+/** A cross-field check with the config sections it reads: it runs only when they all parsed. */
+export interface ConfigCheck {
+  check: (raw: RawLabConfig) => ConfigProblem[];
+  reads: (keyof RawLabConfig)[];
+}
+
+export const configChecks: ConfigCheck[] = [
   { check: checkVersion, reads: ["kubernetesVersion"] },
   { check: checkCidrs, reads: ["network"] },
-  { check: checkNodePorts, reads: ["network", "app"] },
   { check: checkNodes, reads: ["nodes", "network"] },
   { check: checkEndpoint, reads: ["nodes", "network"] },
-  { check: checkNetworkPlan, reads: ["nodes", "network"] },
-  { check: checkNetworkPolicySupport, reads: ["app", "network"] },
   { check: checkCni, reads: ["network"] },
 ];
 

@@ -2,7 +2,7 @@
 // section does not hide the cross-field problems of the others; a cross-field check runs whenever
 // every section it reads parsed.
 import { z } from "zod";
-import { ConfigProblem, configChecks } from "./config-checks";
+import { ConfigCheck, ConfigProblem } from "./config-checks";
 import { CONFIG_KEYS, RawLabConfig, rawConfigSchema } from "./config-schema";
 
 export type ConfigSection = keyof RawLabConfig;
@@ -58,9 +58,9 @@ export function parseSections(raw: Record<string, unknown>): SectionResult {
   return { parsed, problems };
 }
 
-/** Every cross-field check whose sections all parsed. */
-export function crossFieldProblems(parsed: Partial<RawLabConfig>): ConfigProblem[] {
-  return configChecks
+/** Every one of `checks` whose sections all parsed. */
+export function crossFieldProblems(parsed: Partial<RawLabConfig>, checks: ConfigCheck[]): ConfigProblem[] {
+  return checks
     .filter(({ reads }) => reads.every((section) => parsed[section] !== undefined))
     .flatMap(({ check }) => check(parsed as RawLabConfig));
 }

@@ -8,7 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import { BundleFile, BundleImage, BundleManifest, bundleManifestSchema } from "./bundle-manifest";
 import type { ConfigProblem } from "./config-checks";
-import type { Cni } from "../policy/types";
+import type { RawLabConfig } from "./config-schema";
+
+// The CNIs the config schema accepts: this ground-floor file needs nothing from policy/.
+type Cni = RawLabConfig["network"]["cni"];
 
 export const BUNDLE_KEY = "kubelab:offline.bundle";
 export const MANIFEST = "manifest.json";

@@ -1,8 +1,8 @@
 // Test access to the mocked program: run a stack (or config values) through index.ts and query
 // the recorded resources (type, name, parent, inputs, dependencies).
 import assert from "node:assert/strict";
-import { RecordedResource } from "../lib/mock-runtime";
-import { RenderRequest, renderStack } from "../lib/render-stack";
+import { RecordedResource } from "../cli/render/mock-runtime";
+import { RenderRequest, renderStack } from "../cli/render/stack";
 
 export type Run = Extract<Awaited<ReturnType<typeof renderStack>>, { ok: true }>;
 

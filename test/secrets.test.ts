@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseJoinToken } from "../components/cluster/kubeadm-config";
 import * as fs from "fs";
 import * as path from "path";
-import { isSecretValue, redactSecrets, revealSecrets } from "../lib/mock-runtime";
+import { isSecretValue, redactSecrets, revealSecrets } from "../cli/render/mock-runtime";
 import { hosts, render, staticValues } from "./mocks";
 
 const SSH_KEY = "SENTINEL-SSH-KEY-q8Zr";

@@ -3,7 +3,7 @@
 import { createHash } from "crypto";
 import { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { MockedOutput } from "../../lib/mock-outputs";
+import { MockedOutput } from "../mocked-output";
 
 export const MOCK_TOKEN = "abcdef.0123456789abcdef";
 /** 2026-01-01T00:00:00Z, in Unix seconds. */

@@ -1,6 +1,6 @@
 // What the readiness wait prints on success, for rendering offline.
 import { parse } from "shell-quote";
-import { MockedOutput } from "../../lib/mock-outputs";
+import { MockedOutput } from "../mocked-output";
 
 /** The `KEY=value` assignments of the `sudo -n env ...` prefix of a node step's command text. */
 export function stepEnv(commandText: string): Record<string, string> {

@@ -1,5 +1,5 @@
 // What `node.sh start` prints for a local node, read back from the command text (offline render).
-import { MockedOutput } from "../../lib/mock-outputs";
+import { MockedOutput } from "../mocked-output";
 
 /** A well-formed ed25519 public key (sha256 of a sentence as its point) that belongs to no machine. */
 export const MOCK_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKt3zsDIvJUnTo4kPHFbadOZUn9tHAECbsvr+xR4m73E";

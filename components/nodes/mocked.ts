@@ -1,6 +1,6 @@
 // What `multipass info --format json` prints for a launched VM, with an address from nodeCidr.
 import { nthAddress } from "../../lib/cidr";
-import { MockedOutput } from "../../lib/mock-outputs";
+import { MockedOutput } from "../mocked-output";
 
 /** cp-N gets host 10+N, worker-N host 20+N: stable, distinct, readable. */
 function hostIndex(vm: string): number {

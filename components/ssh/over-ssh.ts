@@ -9,8 +9,9 @@ import { quote } from "shell-quote";
 import { readNodeScript } from "../node-scripts";
 import { envAssignments, stepHeader } from "../remote";
 import { SshAccess } from "../types";
+import { PROJECT_ROOT } from "../../lib/project-root";
 
-export const RUNNER = path.join(__dirname, "run-over-ssh.sh");
+export const RUNNER = path.join(PROJECT_ROOT, "components", "ssh", "run-over-ssh.sh");
 
 export function runnerText(): string {
   return fs.readFileSync(RUNNER, "utf8");

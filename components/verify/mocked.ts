@@ -3,7 +3,7 @@
 import { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { parse } from "shell-quote";
 import { nthAddress, nthSubnet, parseCidr } from "../../lib/cidr";
-import { MockedOutput } from "../../lib/mock-outputs";
+import { MockedOutput } from "../mocked-output";
 import { Observations } from "./observations";
 import {
   collectorEnv,

@@ -1,7 +1,6 @@
 // Proves the Kubernetes networking model on the running cluster (issue 7): runs
 // network-check.sh on the first control plane (over SSH, from gate.ts), evaluates what it observed
 // and, in enforce mode, fails `pulumi up` when a requirement does not hold.
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
@@ -9,6 +8,7 @@ import { stepHeader } from "../remote";
 import { SshTarget, overSshCommand, overSshEnvironment, targetAssignments } from "../ssh/over-ssh";
 import { LabNode } from "../types";
 import { Cni } from "../../policy/types";
+import { PROJECT_ROOT } from "../../lib/project-root";
 import { evaluate, formatReport, NetworkReport, unreadableReport } from "./evaluate";
 import { Observations, parseObservations } from "./observations";
 import {
@@ -25,7 +25,6 @@ import {
 } from "./targets";
 import { topologyMarkdown } from "./topology";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const GATE = "components/verify/gate.ts";
 
 export interface NetworkCheckArgs {

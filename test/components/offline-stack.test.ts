@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { readStackFile, stackFilePath } from "../../lib/stack-file";
+import { readStackFile, stackFilePath } from "../../cli/stack-file";
 import { fakeBundleOverrides } from "../fake-bundle";
 import { render, resource, transitiveDeps } from "../mocks";
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
-import { revealSecrets } from "../../lib/mock-runtime";
+import { revealSecrets } from "../../cli/render/mock-runtime";
 import { render, resource, staticValues } from "../mocks";
 
 const GONE = staticValues(

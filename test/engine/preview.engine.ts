@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { renderStack } from "../../lib/render-stack";
+import { renderStack } from "../../cli/render/stack";
 import { copyFixture, copyProject, Engine, findEngine, previewSteps, Project, withKey } from "./harness";
 
 const engine = findEngine();

@@ -4,7 +4,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppArgs, buildAppObjects } from "../../../components/app/manifests";
 import { SampleApp } from "../../../components/app/sample-app";
-import { RecordedResource, isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../lib/mock-runtime";
+import {
+  RecordedResource,
+  isSecretValue,
+  redactSecrets,
+  revealSecrets,
+  runProgram,
+} from "../../../cli/render/mock-runtime";
 
 const TYPES: Record<string, string> = {
   Namespace: "kubernetes:core/v1:Namespace",

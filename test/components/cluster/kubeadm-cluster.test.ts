@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isSecretValue, revealSecrets } from "../../../lib/mock-runtime";
-import { commandEnv } from "../../../lib/render";
+import { isSecretValue, revealSecrets } from "../../../cli/render/mock-runtime";
+import { commandEnv } from "../../../cli/render/files";
 import { hosts, named, render, resource, staticValues, transitiveDeps } from "../../mocks";
 
 test("every prepare runs before init; init before every token step", async () => {

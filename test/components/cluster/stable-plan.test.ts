@@ -2,7 +2,7 @@
 // when it runs (the join token used to be minted again in every new hour).
 import { mock, test } from "node:test";
 import assert from "node:assert/strict";
-import { redactSecrets } from "../../../lib/mock-runtime";
+import { redactSecrets } from "../../../cli/render/mock-runtime";
 import { hosts, render, staticValues } from "../../mocks";
 
 async function inputsAt(isoTime: string) {

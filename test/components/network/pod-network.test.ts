@@ -3,9 +3,15 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LabConfig } from "../../../config";
-import { RecordedResource, isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../lib/mock-runtime";
+import {
+  RecordedResource,
+  isSecretValue,
+  redactSecrets,
+  revealSecrets,
+  runProgram,
+} from "../../../cli/render/mock-runtime";
 import { mockedOutputs } from "../../../components/network/mocked";
-import { registerMockedOutputs } from "../../../lib/mock-outputs";
+import { registerMockedOutputs } from "../../../cli/render/mock-outputs";
 import { PodNetwork, checkedRelease } from "../../../components/network/pod-network";
 import { LabNode } from "../../../components/types";
 import { parse, staticRaw } from "../../helpers";

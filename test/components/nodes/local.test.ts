@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalNodes, LocalNodesArgs } from "../../../components/nodes/local";
 import { MOCK_HOST_KEY, mockedOutputs } from "../../../components/nodes/local-mocked";
 import { LocalNodeStatus } from "../../../lib/local-nodes";
-import { RecordedResource, isSecretValue, revealSecrets, runProgram } from "../../../lib/mock-runtime";
+import { RecordedResource, isSecretValue, revealSecrets, runProgram } from "../../../cli/render/mock-runtime";
 
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicKeyOfTheStack lab@host";
 

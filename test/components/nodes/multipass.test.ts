@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import YAML from "yaml";
 import { cloudInit } from "../../../components/nodes/cloud-init";
 import { addressFromInfo, launchCommand } from "../../../components/nodes/multipass";
-import { isSecretValue } from "../../../lib/mock-runtime";
+import { isSecretValue } from "../../../cli/render/mock-runtime";
 import { parse } from "../../helpers";
 import { render, resource, transitiveDeps } from "../../mocks";
 

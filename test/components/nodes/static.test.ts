@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { revealSecrets } from "../../../lib/mock-runtime";
+import { revealSecrets } from "../../../cli/render/mock-runtime";
 import { render, resource, staticValues } from "../../mocks";
 
 test("static hosts connect with the configured user, port, pinned host key and a patient dial limit", async () => {

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { RecordedResource, runProgram } from "../../../lib/mock-runtime";
-import { registerMockedOutputs } from "../../../lib/mock-outputs";
+import { RecordedResource, runProgram } from "../../../cli/render/mock-runtime";
+import { registerMockedOutputs } from "../../../cli/render/mock-outputs";
 import { LabNode } from "../../../components/types";
 import { NetworkCheck, NetworkCheckArgs } from "../../../components/verify/network-check";
 import { gateObservations, mockedOutputs } from "../../../components/verify/mocked";

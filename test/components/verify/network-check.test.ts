@@ -6,7 +6,7 @@ import { gateSettings, plausibleObservations } from "../../../components/verify/
 import { NetworkReport } from "../../../components/verify/evaluate";
 import { NetworkCheck } from "../../../components/verify/network-check";
 import { baseArgs, byName, deploy, fakeNode } from "./harness";
-import { isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../lib/mock-runtime";
+import { isSecretValue, redactSecrets, revealSecrets, runProgram } from "../../../cli/render/mock-runtime";
 
 describe("NetworkCheck", () => {
   it("checks from this machine (gate.ts over SSH to the control plane) after the app, every join and the node", async () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { generateManifests } from "../../lib/generate-manifests";
-import { checkObjects } from "../../policy";
+import { generateManifests } from "../../../cli/bench/generate-manifests";
+import { checkObjects } from "../../../policy";
 
 test("generateManifests returns exactly the requested count, the same objects every time", () => {
   for (const n of [1, 7, 250]) assert.equal(generateManifests(n).length, n);

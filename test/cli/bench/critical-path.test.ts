@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VERIFY_SECONDS_PER_NODE, criticalPath } from "../../lib/critical-path";
-import { hosts, render, staticValues } from "../mocks";
+import { VERIFY_SECONDS_PER_NODE, criticalPath } from "../../../cli/bench/critical-path";
+import { hosts, render, staticValues } from "../../mocks";
 
 const bigNetwork = { "kubelab:network": { nodeCidr: "192.168.0.0/16", podCidr: "10.244.0.0/16" } };
 

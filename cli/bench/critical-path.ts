@@ -1,7 +1,7 @@
 // The bootstrap critical path: the longest chain of dependent remote steps in the recorded graph.
 // `pulumi up` runs independent steps in parallel, so this chain — not the node count — sets the
 // wall time when the graph is right.
-import { RecordedResource } from "./mock-runtime";
+import { RecordedResource } from "../render/mock-runtime";
 
 export type StepKind =
   | "vm"

@@ -4,8 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
+import { PROJECT_ROOT } from "../lib/project-root";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT };
 
 export interface StackConfig {
   /** `{"kubelab:nodes": "<json>", ...}` — values as Pulumi passes them to a program. */

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, runProgram } from "./mock-runtime";
-import { RenderedFiles, renderFiles } from "./render";
+import { RenderedFiles, renderFiles } from "./files";
 import {
   PROJECT_ROOT,
   StackConfig,
@@ -10,7 +10,7 @@ import {
   stackConfigFromValues,
   stackFilePath,
   withStandInKeys,
-} from "./stack-file";
+} from "../stack-file";
 import { registerComponentMocks } from "./component-mocks";
 
 export interface RenderRequest {
@@ -52,8 +52,9 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
   const { stack: offline, dir } = withStandInKeys({ ...stack, config: { ...stack.config, ...request.overrides } });
   registerComponentMocks();
   try {
+    // The program beside this code: index.ts from the sources, index.js in the compiled dist/.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require(path.join(PROJECT_ROOT, "index")) as () => Promise<unknown>;
+    const program = require("../../index") as () => Promise<unknown>;
     const run = await runProgram(program, {
       stack: stackName,
       config: offline.config,

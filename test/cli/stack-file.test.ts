@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readStackFile, withStandInKeys } from "../../lib/stack-file";
+import { readStackFile, withStandInKeys } from "../../cli/stack-file";
 
 function stackFile(body: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-stack-"));

@@ -2,8 +2,8 @@
 // scripts, kubeadm files, manifests and addon values. Secrets never leave as plain text.
 import { parse as shellParse } from "shell-quote";
 import YAML from "yaml";
-import { NODE_SCRIPTS_ROOT, readNodeScript, scriptBundle } from "../components/node-scripts";
-import { parseStepHeader } from "../components/remote";
+import { NODE_SCRIPTS_ROOT, readNodeScript, scriptBundle } from "../../components/node-scripts";
+import { parseStepHeader } from "../../components/remote";
 import {
   ProgramRun,
   RecordedResource,

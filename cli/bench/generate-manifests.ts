@@ -1,7 +1,7 @@
 // Deterministic, plausible manifests for benchmarks: namespaces of multi-tier apps (Deployment +
 // Service, some NodePort frontends, ConfigMaps, NetworkPolicies), with a few mistakes mixed in so
 // the rules have findings to build, as real input would.
-import { K8sObject } from "../policy/types";
+import { K8sObject } from "../../policy/types";
 
 export interface GenerateOptions {
   /** Apps per namespace. @default 50 */
