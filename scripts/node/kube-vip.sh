@@ -35,6 +35,8 @@ PROBE_SECONDS=3
 # How long kubelet gets to restart kube-vip with admin.conf and the VIP to answer again.
 SWITCH_ATTEMPTS=60
 SWITCH_RETRY_SECONDS=2
+# The Lease kube-vip's leader election holds (components/cluster/kube-vip.ts, vip_leasename).
+LEASE=plndr-cp-lock
 
 # A dropped SSH session must not stop the script between writing the temporary file and moving it.
 trap '' PIPE
@@ -163,17 +165,21 @@ write_manifest() {
 
 admin_kubectl() { timeout 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=8s "$@" 2>/dev/null; }
 
-# After the switch: kubelet runs kube-vip with admin.conf (its mirror pod says so) and the API server
-# answers through the VIP (admin.conf's server), so the next step can rely on both.
-await_switch() {
-  local attempt state want="$ADMIN_PATH Running"
+# After the switch: kube-vip holds the lease (and so the VIP) for this node and renewed it since the
+# manifest was written, and the API server answers through the VIP (admin.conf's server), so the
+# next step can rely on both. The mirror pod is no guide: kubelet may take minutes to recreate it.
+await_switch() { # SINCE (Unix seconds)
+  local attempt lease holder renewed
   for ((attempt = 1; attempt <= SWITCH_ATTEMPTS; attempt++)); do
-    state="$(admin_kubectl -n kube-system get pod "kube-vip-$NODE_NAME" \
-      -o jsonpath='{.spec.volumes[?(@.name=="kubeconfig")].hostPath.path} {.status.phase}' || true)"
-    if [ "$state" = "$want" ] && admin_kubectl get --raw=/readyz >/dev/null; then return 0; fi
+    lease="$(admin_kubectl -n kube-system get lease "$LEASE" -o jsonpath='{.spec.holderIdentity} {.spec.renewTime}' || true)"
+    holder="${lease%% *}" renewed="${lease#* }"
+    if [ "$holder" = "$NODE_NAME" ] && [ "$(date -u -d "$renewed" +%s 2>/dev/null || echo 0)" -ge "$1" ] &&
+      admin_kubectl get --raw=/readyz >/dev/null; then
+      return 0
+    fi
     if ((attempt < SWITCH_ATTEMPTS)); then sleep "$SWITCH_RETRY_SECONDS"; fi
   done
-  die "kube-vip did not come back with admin.conf within ${SWITCH_ATTEMPTS} tries ${SWITCH_RETRY_SECONDS}s apart (mirror pod kube-vip-${NODE_NAME}: '${state}'); see 'crictl logs' of kube-vip on ${NODE_NAME}"
+  die "kube-vip on ${NODE_NAME} did not renew its lease kube-system/${LEASE} through admin.conf within ${SWITCH_ATTEMPTS} tries ${SWITCH_RETRY_SECONDS}s apart (lease: '${lease}'); see its log under /var/log/pods/kube-system_kube-vip-${NODE_NAME}_*/ on ${NODE_NAME}"
 }
 
 check_inputs
@@ -183,10 +189,11 @@ probe_vip "$iface"
 insert=""
 [ -n "$(env_value vip_interface)" ] || insert="$iface"
 content="$(render "$kubeconfig" "$insert")"
+written_at="$(date -u +%s)"
 write_manifest "$content"
 log "manifest ${RESULT}: VIP ${VIP} on ${iface}, kubeconfig ${kubeconfig}"
 if [ "$PHASE" = after ]; then
-  log "waiting for kube-vip to run with admin.conf and the API server to answer through ${VIP} (${SWITCH_ATTEMPTS} tries, ${SWITCH_RETRY_SECONDS}s apart)"
-  await_switch
+  log "waiting for kube-vip to renew its lease with admin.conf and the API server to answer through ${VIP} (${SWITCH_ATTEMPTS} tries, ${SWITCH_RETRY_SECONDS}s apart)"
+  await_switch "$written_at"
 fi
 echo "kube-vip.sh: ${NODE_NAME} ${PHASE}: manifest ${RESULT} (VIP ${VIP} on ${iface}, kubeconfig ${kubeconfig})"

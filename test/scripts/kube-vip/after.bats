@@ -14,23 +14,26 @@ setup() {
   initialised
   holds_vip
   ADMIN_CONF="$FAKE_ROOT/etc/kubernetes/admin.conf"
-  GET_POD="kubectl --kubeconfig $ADMIN_CONF --request-timeout=8s -n kube-system get pod kube-vip-cp-1 -o jsonpath={.spec.volumes[?(@.name==\"kubeconfig\")].hostPath.path} {.status.phase}"
+  GET_LEASE="kubectl --kubeconfig $ADMIN_CONF --request-timeout=8s -n kube-system get lease plndr-cp-lock -o jsonpath={.spec.holderIdentity} {.spec.renewTime}"
 }
 
-# The mirror pod as kubelet reports it on successive reads.
-mirror_pod() { printf '%s\n' "$@" >"$STUB_STATE/mirror-pod"; }
+# kube-vip's Lease on successive reads: "HOLDER RENEWTIME". Renewed after the switch: a time to come;
+# before it: one long gone.
+RENEWED="2099-01-01T00:00:00.000000Z"
+STALE="2000-01-01T00:00:00.000000Z"
+lease() { printf '%s\n' "$@" >"$STUB_STATE/lease"; }
 
 @test "the manifest switches to admin.conf, and the step ends once kube-vip runs so and the API answers via the VIP" {
-  mirror_pod "/etc/kubernetes/super-admin.conf Running" "/etc/kubernetes/admin.conf Pending" "/etc/kubernetes/admin.conf Running"
+  lease "cp-2 $RENEWED" "cp-1 $STALE" "cp-1 $RENEWED"
   kube_vip after true
   [ "$status" -eq 0 ] || fail "exit $status: $stderr"
   cmp "$MANIFEST" "$FIXTURES/manifest-eth1.yaml" || fail "$(diff "$FIXTURES/manifest-eth1.yaml" "$MANIFEST")"
   only_manifest_left
   [ "$output" = "kube-vip.sh: cp-1 after: manifest written (VIP $VIP on eth1, kubeconfig /etc/kubernetes/admin.conf)" ] ||
     fail "stdout: $output"
-  [ "$(count_calls "^kubectl .* get pod kube-vip-cp-1 ")" -eq 3 ] || fail "$(cat "$CALLS")"
+  [ "$(count_calls "^kubectl .* get lease plndr-cp-lock ")" -eq 3 ] || fail "$(cat "$CALLS")"
   [ "$(count_calls "^sleep 2$")" -eq 2 ] || fail "$(cat "$CALLS")"
-  called "$GET_POD" || fail "$(cat "$CALLS")"
+  called "$GET_LEASE" || fail "$(cat "$CALLS")"
   called "kubectl --kubeconfig $ADMIN_CONF --request-timeout=8s get --raw=/readyz" || fail "$(cat "$CALLS")"
   # The VIP is this node's own: nothing probes it.
   ! called_like "^ping |^ip neigh" || fail "$(cat "$CALLS")"
@@ -38,28 +41,28 @@ mirror_pod() { printf '%s\n' "$@" >"$STUB_STATE/mirror-pod"; }
 
 @test "a re-run after the switch changes nothing and checks once" {
   cp "$FIXTURES/manifest-eth1.yaml" "$MANIFEST"
-  mirror_pod "/etc/kubernetes/admin.conf Running"
+  lease "cp-1 $RENEWED"
   kube_vip after true
   [ "$status" -eq 0 ] || fail "$stderr"
   [[ "$output" == "kube-vip.sh: cp-1 after: manifest unchanged "* ]] || fail "stdout: $output"
-  [ "$(count_calls "^kubectl .* get pod ")" -eq 1 ] || fail "$(cat "$CALLS")"
+  [ "$(count_calls "^kubectl .* get lease ")" -eq 1 ] || fail "$(cat "$CALLS")"
   ! called_like "^sleep " || fail "$(cat "$CALLS")"
 }
 
-@test "the wait is bounded: a kube-vip that never comes back with admin.conf fails the step, naming what it saw" {
-  mirror_pod "/etc/kubernetes/super-admin.conf Running"
+@test "the wait is bounded: a kube-vip that never renews its lease after the switch fails the step, naming what it saw" {
+  lease "cp-1 $STALE"
   kube_vip after true
   [ "$status" -eq 1 ]
-  [ "$(count_calls "^kubectl .* get pod ")" -eq 60 ] || fail "$(cat "$CALLS")"
+  [ "$(count_calls "^kubectl .* get lease ")" -eq 60 ] || fail "$(cat "$CALLS")"
   [ "$(count_calls "^sleep 2$")" -eq 59 ] || fail "$(cat "$CALLS")"
-  [[ "$stderr" == *"ERROR: kube-vip did not come back with admin.conf within 60 tries 2s apart (mirror pod kube-vip-cp-1: '/etc/kubernetes/super-admin.conf Running'); see 'crictl logs' of kube-vip on cp-1"* ]] ||
+  [[ "$stderr" == *"ERROR: kube-vip on cp-1 did not renew its lease kube-system/plndr-cp-lock through admin.conf within 60 tries 2s apart (lease: 'cp-1 $STALE'); see its log under /var/log/pods/kube-system_kube-vip-cp-1_*/ on cp-1"* ]] ||
     fail "$stderr"
   # The manifest stays switched: the next run only waits again.
   cmp "$MANIFEST" "$FIXTURES/manifest-eth1.yaml"
 }
 
-@test "kube-vip running with admin.conf is not enough: the API server must answer through the VIP" {
-  mirror_pod "/etc/kubernetes/admin.conf Running"
+@test "a renewed lease is not enough: the API server must answer through the VIP" {
+  lease "cp-1 $RENEWED"
   touch "$STUB_STATE/readyz-fails"
   kube_vip after true
   [ "$status" -eq 1 ]

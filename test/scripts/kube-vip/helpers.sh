@@ -9,8 +9,8 @@
 # (`ip -o route get` output; "route-error" makes it fail with that text), "links" (interface names),
 # "neigh" (the neighbour entry of the VIP). Another machine holding the VIP: "ping-answers" (it
 # answers ICMP) and "arp-mac" (it answers ARP with that MAC, which a ping then puts in "neigh").
-# The first control plane's API as kubectl sees it: "mirror-pod" lines (path and phase of the
-# kube-vip mirror pod; each call takes the first line while more than one is left), "readyz-fails".
+# The first control plane's API as kubectl sees it: "lease" lines (holder and renewTime of kube-vip's
+# Lease; each call takes the first line while more than one is left), "readyz-fails".
 
 SCRIPT_TEXT="$(cat "$BATS_TEST_DIRNAME/../../../scripts/node/kube-vip.sh")"
 FIXTURES="$BATS_TEST_DIRNAME"
@@ -64,15 +64,16 @@ else echo "$vip FAILED" >"$STUB_STATE/neigh"; fi
 [ -f "$STUB_STATE/ping-answers" ]'
   stub kubectl '
 case "$*" in
-  *" get pod kube-vip-"*)
-    if [ "$(wc -l <"$STUB_STATE/mirror-pod")" -gt 1 ]; then
-      head -n 1 "$STUB_STATE/mirror-pod"
-      tail -n +2 "$STUB_STATE/mirror-pod" >"$STUB_STATE/mirror-pod.next" && mv "$STUB_STATE/mirror-pod.next" "$STUB_STATE/mirror-pod"
-    else cat "$STUB_STATE/mirror-pod"; fi ;;
+  *" get lease plndr-cp-lock "*)
+    if [ "$(wc -l <"$STUB_STATE/lease")" -gt 1 ]; then
+      head -n 1 "$STUB_STATE/lease"
+      tail -n +2 "$STUB_STATE/lease" >"$STUB_STATE/lease.next" && mv "$STUB_STATE/lease.next" "$STUB_STATE/lease"
+    else cat "$STUB_STATE/lease"; fi ;;
   *"get --raw=/readyz") [ ! -f "$STUB_STATE/readyz-fails" ] && echo ok ;;
   *) echo "kubectl stub: unexpected arguments: $*" >&2; exit 1 ;;
 esac'
   ln -s "$(command -v wc)" "$STUB_BIN/wc"
+  ln -s "$(command -v date)" "$STUB_BIN/date"
 }
 
 # A node with one interface, eth1, on the VIP's network, not holding the VIP.
