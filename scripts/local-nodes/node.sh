@@ -9,6 +9,7 @@
 #   node.sh start NAME [--token T]         boot it (detached) and wait for SSH; prints
 #                                          {"name","address","hostKey"}; T is kept for status
 #   node.sh stop NAME | destroy NAME       halt it | halt it and remove every trace
+#   node.sh kill NAME                      cut its power: every process killed at once, disk kept
 #   node.sh status NAME [--json]           running | stopped | absent ({"state","token"})
 #   node.sh bridge-up BR G/P | bridge-down BR
 #
@@ -34,7 +35,7 @@ source "$HERE/lifecycle.sh"
 source "$HERE/teardown.sh"
 
 usage() {
-  sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -58,6 +59,7 @@ main() {
     create) cmd_create "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
+    kill) cmd_kill "$@" ;;
     destroy) cmd_destroy "$@" ;;
     status) cmd_status "$@" ;;
     bridge-up) cmd_bridge_up "$@" ;;

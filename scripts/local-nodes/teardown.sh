@@ -11,6 +11,21 @@ cmd_stop() {
   stop_node "$1"
 }
 
+# kill: the node's power cut, for failure drills: every process of the node gets SIGKILL at once,
+# so nothing in it shuts down cleanly (kube-vip cannot hand over its lease); the disk stays and
+# `start` boots it again. systemd-nspawn alone is not enough: its node outlives it.
+cmd_kill() {
+  [ "$#" -eq 1 ] || die "usage: node.sh kill NAME"
+  check_name "$1"
+  need_linux
+  need_root
+  [ -d "$(node_dir "$1")" ] || return 0
+  local pid
+  if pid="$(node_pid "$1")"; then env kill -s KILL "$pid" 2>/dev/null || true; fi
+  cleanup_runtime "$1"
+  log "node $1 killed"
+}
+
 cmd_destroy() {
   [ "$#" -eq 1 ] || die "usage: node.sh destroy NAME"
   check_name "$1"

@@ -2,7 +2,6 @@
 // (its node container killed) and once gracefully (kubelet and the node's containers stopped, then
 // containerd); the VIP must move within a bound, kubectl through the VIP and the app's NodePorts on
 // the surviving nodes must keep answering, and the node must come back and rejoin.
-import * as fs from "fs";
 import { spawnSync } from "child_process";
 import { machineName } from "../../lib/local-nodes";
 import { NodeOutput, notReadyNodes } from "./checks";
@@ -91,16 +90,9 @@ async function readyAgain(c: Cluster, boundSeconds = 300): Promise<number> {
   );
 }
 
-function nodeProcess(machine: string): number {
-  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmdline.includes(`--machine=${machine} `)) return Number(pid);
-    } catch {
-      continue;
-    }
-  }
-  throw new Error(`no running node container ${machine}`);
+function nodeSh(args: string[]): void {
+  const run = spawnSync("bash", ["scripts/local-nodes/node.sh", ...args], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`node.sh ${args.join(" ")}: ${run.stderr}`);
 }
 
 /** The holder's node container killed: no goodbye from kube-vip, the lease has to expire. */
@@ -108,11 +100,10 @@ export async function hardFailover(c: Cluster): Promise<{ seconds: number; evide
   const lost = vipHolder(c);
   const machine = machineName(c.stack, lost);
   const since = Date.now();
-  process.kill(nodeProcess(machine), "SIGKILL");
+  nodeSh(["kill", machine]);
   const seconds = await vipMoved(c, lost, since);
   const serving = await stillServing(c, lost);
-  const start = spawnSync("bash", ["scripts/local-nodes/node.sh", "start", machine], { encoding: "utf8" });
-  if (start.status !== 0) throw new Error(`node.sh start ${machine}: ${start.stderr}`);
+  nodeSh(["start", machine]);
   const rejoined = await readyAgain(c);
   return {
     seconds,

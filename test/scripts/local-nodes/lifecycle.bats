@@ -227,3 +227,21 @@ merged() { echo "$STATE/$1/rootfs"; }
   [ ! -e "$STATE/n1" ] && [ ! -e "$FAKE_ROOT/sys/fs/cgroup/pids/kubelab" ]
   ! grep -q overlay "$FAKE_ROOT/proc/self/mounts"
 }
+
+@test "kill cuts the power: no halt asked for, every process of the node killed, the disk kept for start" {
+  create_node n1 10.213.0.2
+  run_sh start n1
+  local pid
+  pid="$(cat "$STATE/n1/pid")"
+  run_sh kill n1
+  [ "$status" -eq 0 ] || fail "$stderr"
+  called "kill -s KILL $pid" || fail "$(cat "$CALLS")"
+  ! called "kill -s TERM $pid" || fail "a power cut asks for no halt"
+  [ -z "$(live_nodes)" ]
+  [ -z "$(find "$FAKE_ROOT/sys/fs/cgroup" -path '*/kubelab*')" ] || fail "$(find "$FAKE_ROOT/sys/fs/cgroup" -path '*/kubelab*')"
+  [ -f "$STATE/n1/created" ]
+  run_sh status n1
+  [ "$output" = stopped ]
+  run_sh kill n1
+  [ "$status" -eq 0 ] || fail "a second kill: $stderr"
+}
