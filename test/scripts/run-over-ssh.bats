@@ -10,13 +10,19 @@
 bats_require_minimum_version 1.5.0
 
 RUNNER="$BATS_TEST_DIRNAME/../../components/ssh/run-over-ssh.sh"
-KEYS="$BATS_TEST_DIRNAME/../fixtures/ssh"
+KEY_FIXTURES="$BATS_TEST_DIRNAME/../fixtures/ssh"
 
 setup_file() {
   [ -x /usr/sbin/sshd ] || skip "no OpenSSH server (/usr/sbin/sshd) on this machine"
   [ -d /run/sshd ] || [ "$(id -u)" -ne 0 ] || skip "sshd's privilege separation folder /run/sshd is missing"
   export SSHD_DIR="$BATS_FILE_TMPDIR/sshd"
   mkdir -p "$SSHD_DIR/bin"
+  # git keeps no file modes but the executable bit: a clone leaves the keys 0644, which OpenSSH
+  # refuses to load. Private copies, as a user's keys would be.
+  export KEYS="$BATS_FILE_TMPDIR/keys"
+  mkdir -p "$KEYS"
+  cp "$KEY_FIXTURES"/*-plain "$KEY_FIXTURES"/*-encrypted "$KEYS/"
+  chmod 600 "$KEYS"/*
   ssh-keygen -q -t ed25519 -N "" -f "$SSHD_DIR/host_key"
   ssh-keygen -y -f "$KEYS/ed25519-plain" >"$SSHD_DIR/authorized_keys"
   ssh-keygen -y -P kubelab-test -f "$KEYS/ed25519-encrypted" >>"$SSHD_DIR/authorized_keys"
