@@ -160,6 +160,6 @@ export function deployLab(config: LabConfig): LabOutputs {
     networkReport: check?.report,
     networkCheck: check?.settings,
     networkTopology: check?.topology,
-    warnings: warnings.length > 0 ? warnings : undefined,
+    warnings,
   };
 }
