@@ -89,3 +89,8 @@ test("on a full destroy the app's and the network's objects and the check's prob
   assert.equal(resource(run, "cluster-worker-1-join").deletedWith, undefined);
   assert.equal(resource(run, "cluster-worker-1-registered").deletedWith, undefined);
 });
+
+test("the warnings output is always a list, empty when nothing warrants a warning", async () => {
+  const run = await render({ values: staticValues(hosts(1, 2)) });
+  assert.deepEqual(run.run.outputs.warnings, []);
+});
