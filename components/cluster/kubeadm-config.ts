@@ -77,13 +77,32 @@ function nodeRegistration(name: string, nodeIp: string, machineContainers = fals
 }
 
 /**
+ * Machine containers share the host's disk, so kubelet's disk signals measure the host: its
+ * default hard eviction at 15% image filesystem free marks every node DiskPressure on a host that
+ * is 85% full, and no pod is ever scheduled. The disk is the host's to manage, not the nodes'
+ * (kind does the same); memory keeps kubelet's default.
+ */
+const MACHINE_CONTAINER_EVICTION = {
+  "memory.available": "100Mi",
+  "nodefs.available": "0%",
+  "nodefs.inodesFree": "0%",
+  "imagefs.available": "0%",
+  "imagefs.inodesFree": "0%",
+};
+
+/**
  * What machine containers on a cgroup v1 host need: kubelet accepting cgroup v1 (1.35+ refuses it
- * by default), and kube-proxy leaving nf_conntrack_max alone, which is read-only in a network
- * namespace (kind does the same).
+ * by default) and leaving the shared disk alone, and kube-proxy leaving nf_conntrack_max alone,
+ * which is read-only in a network namespace (kind does the same).
  */
 function machineContainerDocuments(): object[] {
   return [
-    { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", failCgroupV1: false },
+    {
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      failCgroupV1: false,
+      evictionHard: MACHINE_CONTAINER_EVICTION,
+    },
     { apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration", conntrack: { maxPerCore: 0 } },
   ];
 }

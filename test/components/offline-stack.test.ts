@@ -59,6 +59,17 @@ test("kubeadm gets the bundle's version, image repository and tags, and accepts 
   assert.deepEqual(proxy.conntrack, { maxPerCore: 0 });
 });
 
+test("kubelet on machine containers never evicts for the host's disk, and keeps its memory threshold", async () => {
+  const documents = async (stack: string) =>
+    YAML.parseAllDocuments((await renderOffline(stack)).files.get("kubeadm/init.yaml") as string).map((d) =>
+      d.toJSON(),
+    );
+  const kubelet = (await documents("e2e")).find((d) => d.kind === "KubeletConfiguration");
+  for (const signal of ["nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree"])
+    assert.equal(kubelet.evictionHard[signal], "0%", signal);
+  assert.equal(kubelet.evictionHard["memory.available"], "100Mi");
+});
+
 test("flannel comes from the bundle's chart with the bundle's images; the app and probe too", async () => {
   const run = await renderOffline("e2e");
   const chart = resource(run, "network-flannel");
