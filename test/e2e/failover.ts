@@ -64,47 +64,88 @@ async function vipMoved(c: Cluster, lost: string, since: number, boundSeconds = 
   throw new Error(`the VIP did not move away from ${lost} within ${boundSeconds}s`);
 }
 
-async function answers(url: string): Promise<boolean> {
-  const answer = await fetch(url, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined);
-  return answer?.ok === true;
+/** Why a NodePort did not answer: an HTTP status, or the connection error's cause. */
+async function answers(url: string): Promise<string | undefined> {
+  try {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    return answer.ok ? undefined : `HTTP ${answer.status}`;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return cause ?? (error as Error).name;
+  }
 }
 
 /**
  * kubectl through the VIP works, and every NodePort answers on every surviving node. An app pod on
  * the lost node stays a Service endpoint until the node controller marks the node NotReady (its
  * grace period, then endpoint propagation), so until then some connections go nowhere: each
- * NodePort has to answer CONSECUTIVE times in a row within the bound, and the time that took is
- * reported, not hidden.
+ * NodePort has to answer CONSECUTIVE times in a row within the bound, and the time that took and
+ * the failed attempts are reported, not hidden.
  */
 async function stillServing(c: Cluster, lost: string, since: number, boundSeconds = 150): Promise<string> {
   const CONSECUTIVE = 8;
   if (!kubectl(c, ["get", "nodes"]).ok) throw new Error("kubectl through the VIP failed after the failover");
   const surviving = c.nodes.filter((n) => n.name !== lost);
+  const failures = new Map<string, number>();
   for (const node of surviving)
     for (const port of [30004, 30005]) {
       let streak = 0;
       while (streak < CONSECUTIVE) {
         if ((Date.now() - since) / 1000 > boundSeconds)
           throw new Error(
-            `NodePort ${port} on ${node.name} did not answer ${CONSECUTIVE} times in a row within ${boundSeconds}s of losing ${lost}`,
+            `NodePort ${port} on ${node.name} did not answer ${CONSECUTIVE} times in a row within ${boundSeconds}s ` +
+              `of losing ${lost} (failed attempts: ${describe(failures)})`,
           );
-        streak = (await answers(`http://${node.address}:${port}/`)) ? streak + 1 : 0;
+        const failure = await answers(`http://${node.address}:${port}/`);
+        if (failure)
+          failures.set(`${node.name}:${port} ${failure}`, (failures.get(`${node.name}:${port} ${failure}`) ?? 0) + 1);
+        streak = failure ? 0 : streak + 1;
       }
     }
   const seconds = (Date.now() - since) / 1000;
-  return `kubectl via the VIP ok; NodePorts 30004/30005 answer ${CONSECUTIVE} times in a row on ${surviving.map((n) => n.name).join(", ")} ${seconds.toFixed(0)}s after the loss`;
+  return (
+    `kubectl via the VIP ok; NodePorts 30004/30005 answer ${CONSECUTIVE} times in a row on ` +
+    `${surviving.map((n) => n.name).join(", ")} ${seconds.toFixed(0)}s after the loss (failed attempts: ${describe(failures)})`
+  );
 }
 
-async function readyAgain(c: Cluster, boundSeconds = 300): Promise<number> {
-  const started = Date.now();
+function describe(failures: Map<string, number>): string {
+  return failures.size === 0 ? "none" : [...failures].map(([what, count]) => `${count}x ${what}`).join(", ");
+}
+
+/**
+ * The lost node is back, not merely not yet noticed gone: the node controller keeps a node Ready
+ * for its grace period after the node dies, so Ready alone proves nothing. Its kubelet must have
+ * renewed its Lease after the restart, every node must be Ready, and a control plane's own API
+ * server must answer /readyz on its address (its etcd member and API server rejoined).
+ */
+async function rejoined(c: Cluster, node: NodeOutput, restarted: number, boundSeconds = 300): Promise<number> {
   const names = c.nodes.map((n) => n.name);
-  while ((Date.now() - started) / 1000 < boundSeconds) {
-    if (notReadyNodes(c.kubectl, c.kubeconfig, names).length === 0) return (Date.now() - started) / 1000;
+  let waiting = "";
+  while ((Date.now() - restarted) / 1000 < boundSeconds) {
+    const renewed = kubectl(c, [
+      "-n",
+      "kube-node-lease",
+      "get",
+      "lease",
+      node.name,
+      "-o",
+      "jsonpath={.spec.renewTime}",
+    ]);
+    const notReady = notReadyNodes(c.kubectl, c.kubeconfig, names);
+    const ownApi =
+      node.role !== "control-plane" ||
+      kubectl(c, ["--server", `https://${node.address}:6443`, "get", "--raw", "/readyz"], 3).ok;
+    if (renewed.ok && Date.parse(renewed.out) > restarted && notReady.length === 0 && ownApi)
+      return (Date.now() - restarted) / 1000;
+    waiting = !(renewed.ok && Date.parse(renewed.out) > restarted)
+      ? `${node.name}'s kubelet has not renewed its Lease since the restart`
+      : notReady.length > 0
+        ? notReady.join(", ")
+        : `${node.name}'s API server does not answer /readyz`;
     await sleep(2000);
   }
-  throw new Error(
-    `not every node was Ready again within ${boundSeconds}s: ${notReadyNodes(c.kubectl, c.kubeconfig, names)}`,
-  );
+  throw new Error(`${node.name} did not rejoin within ${boundSeconds}s of its restart: ${waiting}`);
 }
 
 function nodeSh(args: string[]): void {
@@ -120,11 +161,13 @@ export async function hardFailover(c: Cluster): Promise<{ seconds: number; evide
   nodeSh(["kill", machine]);
   const seconds = await vipMoved(c, lost, since);
   const serving = await stillServing(c, lost, since);
+  const node = c.nodes.find((n) => n.name === lost) as NodeOutput;
+  const restarted = Date.now();
   nodeSh(["start", machine]);
-  const rejoined = await readyAgain(c);
+  const back = await rejoined(c, node, restarted);
   return {
     seconds,
-    evidence: `hard: killed ${lost}'s container; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} Ready again ${rejoined.toFixed(0)}s after its restart`,
+    evidence: `hard: killed ${lost}'s container; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} back (Lease renewed, every node Ready, its API server ready) ${back.toFixed(0)}s after its restart`,
   };
 }
 
@@ -141,10 +184,11 @@ export async function gracefulFailover(c: Cluster): Promise<{ seconds: number; e
   );
   const seconds = await vipMoved(c, lost, since);
   const serving = await stillServing(c, lost, since);
+  const restarted = Date.now();
   ssh(c, node, "sudo systemctl start containerd kubelet");
-  const rejoined = await readyAgain(c);
+  const back = await rejoined(c, node, restarted);
   return {
     seconds,
-    evidence: `graceful: stopped ${lost}'s kubelet, containers and containerd; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} Ready again ${rejoined.toFixed(0)}s after its restart`,
+    evidence: `graceful: stopped ${lost}'s kubelet, containers and containerd; the VIP answered from another control plane after ${seconds.toFixed(1)}s; ${serving}; ${lost} back (Lease renewed, every node Ready, its API server ready) ${back.toFixed(0)}s after its restart`,
   };
 }
