@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
+import { processesMatching } from "../local-nodes/host-processes";
 
 export interface NodeOutput {
   name: string;
@@ -102,16 +103,7 @@ function cgroupDirs(prefix: string): string[] {
 /** Everything of a stack's local nodes still on the host: processes, mounts, links, cgroups, state. */
 export function leftovers(stack: string, bridge: string): string[] {
   const prefix = `${stack}-`;
-  const found: string[] = [];
-  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let cmdline = "";
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-    } catch {
-      continue;
-    }
-    if (cmdline.includes(`--machine=${prefix}`)) found.push(`process ${pid}: ${cmdline.slice(0, 120)}`);
-  }
+  const found = processesMatching((cmdline) => cmdline.includes(`--machine=${prefix}`));
   const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n");
   found.push(...mounts.filter((m) => m.includes(path.join(STATE_DIR, prefix))).map((m) => `mount ${m.split(" ")[1]}`));
   const links = fs.readdirSync("/sys/class/net");

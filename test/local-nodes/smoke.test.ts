@@ -12,6 +12,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { freeNetwork, localNodesUnavailable, nodeSh, runCommandText } from "../../cli/local-nodes-host";
 import * as local from "../../lib/local-nodes";
+import { processesMatching } from "./host-processes";
 
 const run = promisify(execFile);
 const CACHE = path.join(process.env.KUBELAB_CACHE ?? path.join(os.homedir(), ".cache", "kubelab"), "local-nodes");
@@ -91,16 +92,7 @@ function sshTo(lab: Lab, nodes: local.StartResult[]) {
 
 /** Everything of the lab still on the host: processes, mounts, links, cgroups, state. */
 function leftovers(lab: Lab): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let cmdline = "";
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-    } catch {
-      continue;
-    }
-    if (lab.machines.some((m) => cmdline.includes(`--machine=${m} `))) found.push(`process ${pid}: ${cmdline}`);
-  }
+  const found = processesMatching((cmdline) => lab.machines.some((m) => cmdline.includes(`--machine=${m} `)));
   if (fs.readFileSync("/proc/self/mounts", "utf8").includes(lab.stateDir)) found.push(`mount under ${lab.stateDir}`);
   found.push(...[lab.bridge, ...lab.veths].filter((l) => fs.existsSync(`/sys/class/net/${l}`)).map((l) => `link ${l}`));
   found.push(...lab.cgroups.filter((dir) => fs.existsSync(dir)).map((dir) => `cgroup ${dir}`));
