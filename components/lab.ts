@@ -115,6 +115,7 @@ export function deployLab(config: LabConfig): LabOutputs {
       network: config.network,
       kubeconfig: cluster.kubeconfig,
       apiServer: { host: cluster.endpoint.apply((e) => e.host), port: apiServerPort },
+      agentsUseEndpoint: nodes.filter((n) => n.role === "control-plane").length > 1,
       controlPlane: cluster.firstControlPlane,
       nodeNames: nodes.map((n) => n.name),
       joins: cluster.joins,

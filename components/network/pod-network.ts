@@ -9,6 +9,7 @@ import { LabConfig } from "../../config";
 import { LoadedBundle, addonImageValues, chartFor, mergeValues } from "../../lib/offline-bundle";
 import { nodeStep } from "../remote";
 import { LabNode } from "../types";
+import { calicoServicesEndpoint, flannelAgentTransform } from "./agent-endpoint";
 import { AddonRelease, addonPlan, addonRelease, assertAddonMatchesPlan, enforcesNetworkPolicy } from "./values";
 
 export interface PodNetworkArgs {
@@ -17,6 +18,8 @@ export interface PodNetworkArgs {
   kubeconfig: pulumi.Output<string>;
   /** The control-plane endpoint: Cilium's kube-proxy replacement dials it directly. */
   apiServer: { host: pulumi.Input<string>; port: number };
+  /** More than one control plane: the addon's agents dial apiServer, not the `kubernetes` Service. */
+  agentsUseEndpoint?: boolean;
   /** Where the readiness wait runs (it reads /etc/kubernetes/admin.conf there). */
   controlPlane: LabNode;
   /** Every node that must end up Ready. */
@@ -41,7 +44,9 @@ export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
  * The Helm release for `args.network`, checked against the network plan: throws (listing every
  * `[rule] message`) when the addon's pool is not kubeadm's podSubnet or collides with another range.
  */
-export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer" | "offline">): AddonRelease {
+export function checkedRelease(
+  args: Pick<PodNetworkArgs, "network" | "apiServer" | "offline" | "agentsUseEndpoint">,
+): AddonRelease {
   const { network } = args;
   const addonArgs = {
     cni: network.cni,
@@ -52,6 +57,7 @@ export function checkedRelease(args: Pick<PodNetworkArgs, "network" | "apiServer
     chartVersion: network.chartVersions[network.cni],
     apiServerHost: args.apiServer.host,
     apiServerPort: args.apiServer.port,
+    agentsUseEndpoint: args.agentsUseEndpoint,
   };
   const release = addonRelease(addonArgs);
   assertAddonMatchesPlan(release, addonPlan(addonArgs));
@@ -106,6 +112,7 @@ export class PodNetwork extends pulumi.ComponentResource {
             k8sOpts,
           );
 
+    const endpointFirst = this.agentEndpoint(name, args, release, namespace, k8sOpts);
     this.chart = new k8s.helm.v4.Chart(
       `${name}-${release.cni}`,
       {
@@ -116,7 +123,12 @@ export class PodNetwork extends pulumi.ComponentResource {
         namespace: release.namespace,
         values: release.values,
       },
-      { ...k8sOpts, dependsOn: namespace ? [namespace] : [] },
+      {
+        ...k8sOpts,
+        dependsOn: [...(namespace ? [namespace] : []), ...endpointFirst],
+        transforms:
+          args.agentsUseEndpoint && release.cni === "flannel" ? [flannelAgentTransform(args.apiServer)] : undefined,
+      },
     );
 
     // After the chart, so Pulumi deletes it while the operator still runs and can remove its
@@ -157,6 +169,27 @@ export class PodNetwork extends pulumi.ComponentResource {
       enforcesNetworkPolicy: this.enforcesNetworkPolicy,
       ready: this.ready.stdout,
     });
+  }
+
+  /** Calico with agentsUseEndpoint: the ConfigMap tigera-operator reads before it starts calico-node. */
+  private agentEndpoint(
+    name: string,
+    args: PodNetworkArgs,
+    release: AddonRelease,
+    namespace: k8s.core.v1.Namespace | undefined,
+    k8sOpts: pulumi.CustomResourceOptions,
+  ): pulumi.Resource[] {
+    if (!args.agentsUseEndpoint || release.cni !== "calico") return [];
+    return [
+      new k8s.core.v1.ConfigMap(
+        `${name}-services-endpoint`,
+        calicoServicesEndpoint(args.apiServer, release.namespace),
+        {
+          ...k8sOpts,
+          dependsOn: namespace ? [namespace] : [],
+        },
+      ),
+    ];
   }
 
   /** The bounded wait until tigera-operator serves the Installation kind. */

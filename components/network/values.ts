@@ -20,6 +20,12 @@ export interface AddonArgs {
   apiServerHost?: Input<string>;
   /** @default 6443 */
   apiServerPort?: number;
+  /**
+   * More than one control plane: node agents dial apiServerHost (a VIP or load balancer) rather than
+   * the `kubernetes` Service (see agent-endpoint.ts). Cilium takes it in its values; PodNetwork
+   * gives it to flannel and Calico.
+   */
+  agentsUseEndpoint?: boolean;
 }
 
 export interface AddonRelease {
@@ -191,18 +197,18 @@ function ciliumValues(args: AddonArgs): Record<string, unknown> {
     // agent mounts the Secret as optional and keeps running without it.
     hubble: { tls: { auto: { method: "cronJob" } } },
   };
-  if (!args.kubeProxyReplacement) return values;
+  if (!args.kubeProxyReplacement && !args.agentsUseEndpoint) return values;
   if (args.apiServerHost === undefined || args.apiServerHost === "") {
     throw new Error(
-      "cilium with kubeProxyReplacement needs apiServerHost: without kube-proxy the agent cannot reach " +
-        "the API server through the kubernetes Service, so pass the control-plane endpoint host",
+      `cilium with ${args.kubeProxyReplacement ? "kubeProxyReplacement" : "agentsUseEndpoint"} needs apiServerHost: ` +
+        "its agents dial the API server directly, so pass the control-plane endpoint host",
     );
   }
   return {
     ...values,
     k8sServiceHost: args.apiServerHost,
     k8sServicePort: args.apiServerPort ?? DEFAULT_API_SERVER_PORT,
-    nodePort: { addresses: [args.nodeCidr] },
+    ...(args.kubeProxyReplacement ? { nodePort: { addresses: [args.nodeCidr] } } : {}),
   };
 }
 

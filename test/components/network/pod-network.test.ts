@@ -44,6 +44,8 @@ interface Run {
   providers: Map<string, string | undefined>;
   /** URN of each resource's `deletedWith` option, by name ("" when unset). */
   deletedWith: Map<string, string>;
+  /** How many resource transforms each resource was registered with, by name. */
+  transforms: Map<string, number>;
   outputs: Record<string, unknown>;
 }
 
@@ -57,13 +59,14 @@ function captureProviders(into: Map<string, string | undefined>): void {
   };
 }
 
-/** Records the `deletedWith` URN of every resource registered after this call, from its registration request. */
-function captureDeletedWith(into: Map<string, string>): void {
-  type Request = { getName(): string; getDeletedwith(): string };
+/** Records the `deletedWith` URN and the transforms of every resource registered after this call. */
+function captureDeletedWith(into: Map<string, string>, transforms: Map<string, number>): void {
+  type Request = { getName(): string; getDeletedwith(): string; getTransformsList(): unknown[] };
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Function };
   const next = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: Request, callback: unknown) => {
     into.set(req.getName(), req.getDeletedwith());
+    transforms.set(req.getName(), req.getTransformsList().length);
     return next(req, callback);
   };
 }
@@ -71,15 +74,18 @@ function captureDeletedWith(into: Map<string, string>): void {
 interface DeployOptions {
   /** Pass the init step as `deletedWith`. */
   deletedWithInit?: boolean;
+  /** As with more than one control plane. */
+  agentsUseEndpoint?: boolean;
 }
 
 async function deploy(network = networkConfig(), options: DeployOptions = {}): Promise<Run> {
   const providers = new Map<string, string | undefined>();
   const deletedWith = new Map<string, string>();
+  const transforms = new Map<string, number>();
   const run = await runProgram(
     () => {
       captureProviders(providers);
-      captureDeletedWith(deletedWith);
+      captureDeletedWith(deletedWith, transforms);
       const cp = fakeNode("cp-1", "192.168.56.10");
       const init = new command.remote.Command("cluster-init", { connection: cp.connection, create: "kubeadm init" });
       const joins = ["worker-1", "worker-2"].map(
@@ -95,6 +101,7 @@ async function deploy(network = networkConfig(), options: DeployOptions = {}): P
           nodeNames: ["cp-1", "worker-1", "worker-2"],
           joins,
           deletedWith: options.deletedWithInit ? init : undefined,
+          agentsUseEndpoint: options.agentsUseEndpoint,
         },
         { dependsOn: [init] },
       );
@@ -104,7 +111,7 @@ async function deploy(network = networkConfig(), options: DeployOptions = {}): P
     },
     { config: {} },
   );
-  return { ...run, providers, deletedWith };
+  return { ...run, providers, deletedWith, transforms };
 }
 
 function byName(run: Run, name: string): RecordedResource {
@@ -181,6 +188,12 @@ describe("PodNetwork", () => {
         cni,
       );
     }
+  });
+
+  it("with agentsUseEndpoint, flannel's chart carries the transform that points its agents at the endpoint", async () => {
+    const flannel = networkConfig({ cni: "flannel" });
+    assert.equal((await deploy(flannel, { agentsUseEndpoint: true })).transforms.get("network-flannel"), 1);
+    assert.equal((await deploy(flannel)).transforms.get("network-flannel"), 0);
   });
 
   it("creates the addon namespace with its Pod Security label", async () => {
