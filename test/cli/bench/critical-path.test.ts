@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VERIFY_SECONDS_PER_NODE, criticalPath } from "../../../cli/bench/critical-path";
+import {
+  MEASURED_LOCAL_OFFLINE_SECONDS,
+  VERIFY_SECONDS_PER_NODE,
+  criticalPath,
+} from "../../../cli/bench/critical-path";
+import { readStackFile, stackFilePath } from "../../../cli/stack-file";
+import { fakeBundleOverrides } from "../../fake-bundle";
 import { hosts, render, staticValues } from "../../mocks";
 
 const bigNetwork = { "kubelab:network": { nodeCidr: "192.168.0.0/16", podCidr: "10.244.0.0/16" } };
@@ -23,6 +29,7 @@ test("the bootstrap critical path is the same for 3 and for 200 workers", async 
     small.chain.map((s) => s.split(":")[0]),
     // One control plane: installing the addon (operator, its CRDs, the Installation) outlasts a join.
     [
+      "scripts",
       "prepare",
       "init",
       "kubeconfig",
@@ -44,13 +51,24 @@ test("control planes join one after another, so with three of them their joins a
   const three = criticalPath((await render({ values: staticValues(spread(3, 2), endpoint) })).run.resources);
   assert.deepEqual(
     three.chain.map((s) => s.split(":")[0]),
-    ["prepare", "init", "token", "join", "token", "join", "wait", "object", "object", "app", "verify"],
+    ["scripts", "prepare", "init", "token", "join", "token", "join", "wait", "object", "object", "app", "verify"],
   );
   // Each control plane's token (and certificate upload) waits for the previous control plane's join.
-  assert.deepEqual(three.chain.slice(2, 6), [
+  assert.deepEqual(three.chain.slice(3, 7), [
     "token:cluster-cp-2-join-token",
     "join:cluster-cp-2-join",
     "token:cluster-cp-3-join-token",
     "join:cluster-cp-3-join",
   ]);
+});
+
+test("on local nodes from a bundle the chain starts with the machine and the bundle, then flannel", async () => {
+  const overrides = fakeBundleOverrides(readStackFile(stackFilePath("e2e")).config);
+  const run = await render({ stack: "e2e", overrides });
+  const path = criticalPath(run.run.resources, MEASURED_LOCAL_OFFLINE_SECONDS);
+  const kinds = path.chain.map((s) => s.split(":")[0]);
+  assert.deepEqual(kinds.slice(0, 6), ["machine", "scripts", "prepare", "bundle", "init", "kubeconfig"]);
+  assert.ok(kinds.includes("addon") && kinds.at(-1) === "verify", kinds.join(" > "));
+  // The same chain weighted by the assumed lab durations is longer: the model is the only difference.
+  assert.ok(criticalPath(run.run.resources).seconds > path.seconds);
 });
