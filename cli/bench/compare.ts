@@ -41,6 +41,8 @@ export interface Column {
 export interface Comparison {
   workloads: { name: string; objects: number }[];
   columns: Column[];
+  /** CPUs, and the load averages (1, 5, 15 minutes) when the runs began and ended. */
+  machine?: { cpus: number; loadBefore: string[]; loadAfter: string[] };
 }
 
 export interface CompareOptions {
@@ -85,46 +87,78 @@ export function workloads(dir: string, sizes: number[], root = PROJECT_ROOT): Wo
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median time of `argv`; linters exit 1 when they have findings, anything else is a failure. */
-export function timeCommand(argv: string[], maxRuns: number, budgetMs: number, timeoutMs = 600_000): Timing {
-  const times: number[] = [];
-  while (times.length < maxRuns) {
-    const start = process.hrtime.bigint();
-    const run = spawnSync(argv[0], argv.slice(1), {
-      stdio: ["ignore", "ignore", "pipe"],
-      encoding: "utf8",
-      maxBuffer: 1 << 26,
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
-    });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (run.signal === "SIGKILL" && ms >= timeoutMs) return { ms: timeoutMs, runs: times.length + 1, stopped: true };
-    if (run.error || (run.status !== 0 && run.status !== 1)) {
-      const said = (run.error?.message ?? run.stderr.trim().split("\n").pop() ?? "").slice(0, 200);
-      return { ms, runs: times.length + 1, failed: `exit ${run.status ?? run.signal}: ${said}` };
-    }
-    times.push(ms);
-    // The first run always counts; another one only if it fits, with the ones after the first, in the budget.
-    if (times.slice(1).reduce((a, b) => a + b, 0) + ms > budgetMs) break;
+type Run = { ms: number } | { ms: number; failed: string } | { ms: number; stopped: true };
+
+/** One run of `argv`; linters exit 1 when they have findings, anything else is a failure. */
+function runOnce(argv: string[], timeoutMs: number): Run {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(argv[0], argv.slice(1), {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.signal === "SIGKILL" && ms >= timeoutMs) return { ms: timeoutMs, stopped: true };
+  if (run.error || (run.status !== 0 && run.status !== 1)) {
+    const said = (run.error?.message ?? run.stderr.trim().split("\n").pop() ?? "").slice(0, 200);
+    return { ms, failed: `exit ${run.status ?? run.signal}: ${said}` };
   }
-  return { ms: Math.round(median(times)), runs: times.length };
+  return { ms };
 }
+
+/**
+ * Median times of several commands on one workload, run in turns (one run of each, then again) so
+ * that a busy moment of the machine falls on all of them alike. A command's first run always
+ * counts; another only if it fits, with its runs after the first, in the budget.
+ */
+export function timeTogether(commands: string[][], maxRuns: number, budgetMs: number, timeoutMs: number): Timing[] {
+  const times: number[][] = commands.map(() => []);
+  const ended: (Timing | undefined)[] = commands.map(() => undefined);
+  for (let round = 0; round < maxRuns && ended.some((t) => !t); round++) {
+    commands.forEach((argv, i) => {
+      if (ended[i]) return;
+      const run = runOnce(argv, timeoutMs);
+      if ("failed" in run || "stopped" in run) {
+        ended[i] = { ...run, runs: times[i].length + 1 };
+        return;
+      }
+      times[i].push(run.ms);
+      const spent = times[i].slice(1).reduce((a, b) => a + b, 0);
+      if (times[i].length === maxRuns || spent + run.ms > budgetMs)
+        ended[i] = { ms: Math.round(median(times[i])), runs: times[i].length };
+    });
+  }
+  return ended as Timing[];
+}
+
+/** Median time of one command (timeTogether of one). */
+export function timeCommand(argv: string[], maxRuns: number, budgetMs: number, timeoutMs = 600_000): Timing {
+  return timeTogether([argv], maxRuns, budgetMs, timeoutMs)[0];
+}
+
+const loadAverage = () => os.loadavg().map((n) => n.toFixed(1));
 
 /** Every tool over every workload; tools that cannot be had keep the reason. */
 export function compare(found: Found[], options: CompareOptions): Comparison {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-"));
+  const machine = { cpus: os.cpus().length, loadBefore: loadAverage(), loadAfter: [] as string[] };
   try {
     const loads = workloads(dir, options.objects);
+    const linters = found.flatMap((f) => ("linter" in f ? [f.linter] : []));
+    const timings = loads.map((w) => {
+      process.stderr.write(`bench: ${w.name}, ${w.objects} objects\n`);
+      const commands = linters.map((l) => l.argv(w.files));
+      return timeTogether(commands, options.maxRuns, options.budgetMs, options.timeoutMs);
+    });
     const columns = found.map((f): Column => {
       if ("skipped" in f) return { name: f.name, skipped: f.skipped, timings: [] };
-      const { linter } = f;
-      process.stderr.write(`bench: timing ${linter.name} ${linter.version}\n`);
-      const timings = loads.map((w) =>
-        timeCommand(linter.argv(w.files), options.maxRuns, options.budgetMs, options.timeoutMs),
-      );
-      return { name: linter.name, version: linter.version, timings };
+      const i = linters.indexOf(f.linter);
+      return { name: f.linter.name, version: f.linter.version, timings: timings.map((row) => row[i]) };
     });
-    return { workloads: loads.map((w) => ({ name: w.name, objects: w.objects })), columns };
+    machine.loadAfter = loadAverage();
+    return { workloads: loads.map((w) => ({ name: w.name, objects: w.objects })), columns, machine };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -160,6 +194,12 @@ export function comparisonTable(c: Comparison): string {
       t.stopped ? [`${col.name} on ${c.workloads[i].name}: stopped after ${t.ms / 1000} s (--linter-timeout)`] : [],
     ),
   ]);
+  if (c.machine) {
+    const { cpus, loadBefore, loadAfter } = c.machine;
+    notes.push(
+      `${cpus} CPUs; load average (1, 5, 15 min) ${loadBefore.join(", ")} before, ${loadAfter.join(", ")} after`,
+    );
+  }
   const lines = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
   return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }

@@ -71,3 +71,12 @@ test("check loads the rules and js-yaml, never the Pulumi SDK (render, for contr
   for (const name of ["@pulumi", "kubernetes-models", "yaml"]) assert.deepEqual(from(check, name), [], name);
   assert.notDeepEqual(from(loadedModules(["render", "--help"]), "@pulumi/pulumi"), []);
 });
+
+test("bench refuses an unknown section or a count that is not a positive integer (exit 2)", () => {
+  const section = kubelab(["bench", "--only", "check,lint"]);
+  assert.equal(section.code, 2);
+  assert.match(section.stderr, /unknown section lint; sections: program, check, linters/);
+  const count = kubelab(["bench", "--linter-objects", "0"]);
+  assert.equal(count.code, 2);
+  assert.match(count.stderr, /write positive integers/);
+});

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Comparison, compare, comparisonTable, timeCommand, workloads } from "../../../cli/bench/compare";
+import { Comparison, compare, comparisonTable, timeCommand, timeTogether, workloads } from "../../../cli/bench/compare";
 import { Linter } from "../../../cli/bench/linters";
 
 const temps: string[] = [];
@@ -17,6 +17,19 @@ test("timeCommand takes the median of the runs that fit the budget; exit 1 (find
   assert.equal(three.failed, undefined);
   assert.ok(three.ms > 0);
   assert.equal(timeCommand(node("0"), 3, 0).runs, 1);
+});
+
+test("commands on one workload run in turns, each until its runs or its budget end", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-compare-"));
+  temps.push(dir);
+  const log = path.join(dir, "order");
+  const append = (name: string) => node(`require("fs").appendFileSync(${JSON.stringify(log)}, "${name}")`);
+  const timings = timeTogether([append("a"), append("b"), append("c")], 3, 60_000, 60_000);
+  assert.deepEqual(
+    timings.map((t) => t.runs),
+    [3, 3, 3],
+  );
+  assert.equal(fs.readFileSync(log, "utf8"), "abcabcabc");
 });
 
 test("a command that fails says how, with the last line it printed", () => {
@@ -54,7 +67,10 @@ test("every tool runs on every workload; one that cannot be had keeps its reason
   assert.equal(result.workloads.length, 3);
   assert.equal(result.columns[0].timings.length, 3);
   assert.deepEqual(result.columns[1], { name: "checkov", skipped: "no python3", timings: [] });
-  assert.match(comparisonTable(result), /\ncheckov: skipped: no python3$/);
+  assert.match(
+    comparisonTable(result),
+    /\ncheckov: skipped: no python3\n\d+ CPUs; load average \(1, 5, 15 min\) [\d., ]+ before, [\d., ]+ after$/,
+  );
 });
 
 test("the table gives each tool's median and its ratio to kubelab check", () => {
