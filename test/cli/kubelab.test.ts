@@ -16,6 +16,8 @@ after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true
 test("package.json's bin is the compiled entry point, and the npm scripts call it", () => {
   assert.equal(path.join(ROOT, PACKAGE.bin.kubelab), KUBELAB);
   assert.match(fs.readFileSync(KUBELAB, "utf8"), /^#!\/usr\/bin\/env node\n/);
+  // npx runs the bin as a program: the build leaves it executable.
+  assert.equal(fs.statSync(KUBELAB).mode & 0o111, 0o111);
   for (const name of ["check", "render", "verify", "bench"])
     assert.equal(PACKAGE.scripts[name], `node dist/cli/kubelab.js ${name}`);
   assert.match(PACKAGE.scripts.prepare, /npm run build/);
