@@ -2,7 +2,9 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "out/**", "scratch/**", ".pulumi-state/**", "policy/pack/node_modules/**"] },
+  {
+    ignores: ["node_modules/**", "out/**", "scratch/**", "dist/**", ".pulumi-state/**", "policy/pack/node_modules/**"],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -1,9 +1,7 @@
-// How long `npm run check` takes as manifests grow: parse the YAML text and run every rule, the
-// work the CLI does after reading files. `tsx cli/bench-check.ts --objects 100,1000,10000`.
+// How long `kubelab check` takes as manifests grow: parse the YAML text and run every rule, the
+// work the command does after reading files, in this process (`kubelab bench --only check`).
 import { performance } from "perf_hooks";
-import { Command } from "commander";
-import YAML from "yaml";
-import { generateManifests } from "./bench/generate-manifests";
+import { generateManifestsYaml } from "./bench/generate-manifests";
 import { checkObjects } from "../policy";
 import { parseManifests } from "../policy/load";
 import { NetworkPlan } from "../policy/types";
@@ -33,9 +31,7 @@ function median(values: number[]): number {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function measure(count: number, runs: number): CheckBenchResult {
-  const text = generateManifests(count)
-    .map((o) => YAML.stringify(o))
-    .join("---\n");
+  const text = generateManifestsYaml(count);
   const totals: number[] = [];
   const rules: number[] = [];
   let violations = 0;
@@ -66,22 +62,4 @@ export function formatBenchTable(results: CheckBenchResult[]): string {
     "|---|---|---|---|---|",
     ...rows,
   ].join("\n");
-}
-
-if (require.main === module) {
-  const opts = new Command("bench-check")
-    .option("--objects <list>", "comma-separated object counts", "100,1000,10000")
-    .option("--runs <n>", "runs per size (the median is reported)", "5")
-    .parse(process.argv)
-    .opts();
-  const counts = String(opts.objects).split(",").map(Number);
-  const runs = Number(opts.runs);
-  if (counts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-    process.stderr.write(
-      "bench-check: --objects takes positive integers (e.g. 100,1000) and --runs a positive integer\n",
-    );
-    process.exitCode = 2;
-  } else {
-    process.stdout.write(`${formatBenchTable(benchCheck(counts, runs))}\n`);
-  }
 }

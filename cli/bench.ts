@@ -1,13 +1,16 @@
-// `npm run bench -- [--nodes 3,10,50,200] [--runs N] [--json FILE]`: what the program costs as the
-// cluster grows — resources, evaluation time, peak memory, the bootstrap critical path — and what
-// `npm run check` costs on generated manifest sets. Each size runs in its own process so peak
-// memory is that size's alone.
+// `kubelab bench [--only program,check,linters] [--json FILE]`: what the program costs as the
+// cluster grows — resources, evaluation time, peak memory, the bootstrap critical path — what
+// `kubelab check` costs on generated manifest sets, and how long it takes beside kube-score and
+// checkov on the same files. Each size runs in its own process so peak memory is that size's alone.
 import { spawnSync } from "node:child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Command } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { nthAddress } from "../lib/cidr";
+import { CheckBenchResult, benchCheck, formatBenchTable } from "./bench-check";
+import { compare, comparisonTable, kubelabCheck } from "./bench/compare";
 import { STEP_SECONDS, VERIFY_SECONDS_PER_NODE, criticalPath } from "./bench/critical-path";
+import { checkov, kubeScore } from "./bench/linters";
 import { renderStack } from "./render/stack";
 
 export interface SizeResult {
@@ -69,10 +72,21 @@ export async function measureSize(nodes: number, controlPlanes: number, runs: nu
   };
 }
 
+/** One size in a child process: `kubelab bench --child`, compiled or (in tests) from the sources. */
 function runChild(nodes: number, controlPlanes: number, runs: number): SizeResult {
+  const fromSources = __filename.endsWith(".ts");
+  const entry = path.join(__dirname, fromSources ? "kubelab.ts" : "kubelab.js");
   const child = spawnSync(
     process.execPath,
-    ["--import", "tsx", __filename, "--child", `${nodes}:${controlPlanes}`, "--runs", String(runs)],
+    [
+      ...(fromSources ? ["--import", "tsx"] : []),
+      entry,
+      "bench",
+      "--child",
+      `${nodes}:${controlPlanes}`,
+      "--runs",
+      String(runs),
+    ],
     { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
   if (child.status !== 0) throw new Error(`bench of ${nodes} nodes failed:\n${child.stderr}`);
@@ -89,23 +103,79 @@ export function sizesTable(results: SizeResult[]): string {
   return [header, "|---|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command("bench")
-    .option("--nodes <list>", "node counts", "3,10,50,200")
-    .option("--runs <n>", "evaluations per size (median reported)", "3")
-    .option("--objects <list>", "manifest set sizes for the check benchmark", "100,1000,10000")
+const SECTIONS = ["program", "check", "linters"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface BenchOptions {
+  nodes: number[];
+  runs: number;
+  objects: number[];
+  linterObjects: number[];
+  linterTimeout: number;
+  only: Section[];
+  json?: string;
+  child?: string;
+}
+
+function counts(value: string): number[] {
+  const list = value.split(",").map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError("write positive integers, e.g. 100,1000");
+  return list;
+}
+
+function sectionList(value: string): Section[] {
+  const list = value.split(",");
+  const unknown = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length)
+    throw new InvalidArgumentError(`unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+  return list as Section[];
+}
+
+function program(): Command {
+  return new Command("kubelab bench")
+    .description("Measure the program as the cluster grows, check's own cost, and check against kube-score and checkov")
+    .option("--nodes <list>", "node counts", counts, [3, 10, 50, 200])
+    .option("--runs <n>", "evaluations per size (median reported)", (v) => counts(v)[0], 3)
+    .option("--objects <list>", "manifest set sizes for check's own cost", counts, [100, 1000, 10000])
+    .option("--linter-objects <list>", "generated manifest set sizes beside the linters", counts, [1000, 10000])
+    .option("--linter-timeout <s>", "stop a linter run after this many seconds", (v) => counts(v)[0], 600)
+    .option("--only <sections>", `run only these sections (${SECTIONS.join(",")})`, sectionList, [...SECTIONS])
     .option("--json <file>", "write every figure as JSON")
-    .option("--child <nodes:cps>", "internal: measure one size in this process")
-    .parse(argv, { from: "user" });
-  const opts = program.opts<{ nodes: string; runs: string; objects: string; json?: string; child?: string }>();
-  const runs = Number(opts.runs);
+    .addOption(new Option("--child <nodes:cps>", "measure one size in this process").hideHelp())
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cmd = program();
+  try {
+    cmd.parse(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const opts = cmd.opts<BenchOptions>();
   if (opts.child) {
     const [nodes, cps] = opts.child.split(":").map(Number);
-    process.stdout.write(`${JSON.stringify(await measureSize(nodes, cps, runs))}\n`);
+    process.stdout.write(`${JSON.stringify(await measureSize(nodes, cps, opts.runs))}\n`);
     return 0;
   }
-  const sizes = opts.nodes.split(",").map(Number);
-  const results = sizes.flatMap((n) => [1, 3].filter((cps) => cps < n).map((cps) => runChild(n, cps, runs)));
+  const figures: Record<string, unknown> = {};
+  if (opts.only.includes("program")) Object.assign(figures, await programSection(opts));
+  if (opts.only.includes("check")) figures.check = benchCheckSection(opts.objects);
+  if (opts.only.includes("linters")) figures.linters = lintersSection(opts.linterObjects, opts.linterTimeout);
+  if (opts.json) {
+    fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
+    fs.writeFileSync(opts.json, `${JSON.stringify(figures, null, 2)}\n`);
+    process.stdout.write(`Wrote ${opts.json}\n`);
+  }
+  return 0;
+}
+
+async function programSection(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const runs = opts.runs;
+  const results = opts.nodes.flatMap((n) => [1, 3].filter((cps) => cps < n).map((cps) => runChild(n, cps, runs)));
   process.stdout.write(`Program evaluation under mocks (${runs} runs per size)\n\n${sizesTable(results)}\n\n`);
   process.stdout.write(
     `Step durations assumed (s): ${JSON.stringify(STEP_SECONDS)}, verify +${VERIFY_SECONDS_PER_NODE} per node\n`,
@@ -116,16 +186,18 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `Default lab stack (Multipass, 1 + 2): critical path ${lab.steps} steps, time to ready ~${lab.minutes} min\n\n`,
   );
-  const check = await benchCheckSection(opts.objects.split(",").map(Number));
-  if (opts.json) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
-    fs.writeFileSync(
-      opts.json,
-      `${JSON.stringify({ stepSeconds: STEP_SECONDS, sizes: results, lab, check }, null, 2)}\n`,
-    );
-    process.stdout.write(`Wrote ${opts.json}\n`);
-  }
-  return 0;
+  return { stepSeconds: STEP_SECONDS, sizes: results, lab };
+}
+
+/** `kubelab check` beside kube-score and checkov, each built or installed into the cache when missing. */
+function lintersSection(objects: number[], timeoutSeconds: number): unknown {
+  const found = [{ linter: kubelabCheck() }, kubeScore(), checkov()];
+  const result = compare(found, { objects, maxRuns: 10, budgetMs: 20_000, timeoutMs: timeoutSeconds * 1000 });
+  process.stdout.write(
+    `kubelab check beside the linters users run, on the same files (wall clock per run, median)\n\n` +
+      `${comparisonTable(result)}\n\n`,
+  );
+  return result;
 }
 
 /** The default environment, VMs included: what a newcomer's first `npm run up` waits for. */
@@ -136,17 +208,10 @@ async function labEstimate(): Promise<{ steps: number; minutes: number; chain: s
   return { steps: path.steps, minutes: Math.round((path.seconds / 60) * 10) / 10, chain: path.chain };
 }
 
-async function benchCheckSection(counts: number[]): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { benchCheck } = require("./bench-check") as typeof import("./bench-check");
-  const results = await benchCheck(counts);
-  const rows = results.map((r) => `| ${r.objects} | ${r.ms} | ${r.violations} |`);
+function benchCheckSection(counts: number[]): CheckBenchResult[] {
+  const results = benchCheck(counts);
   process.stdout.write(
-    `npm run check on generated manifests\n\n| objects | median ms | violations |\n|---|---|---|\n${rows.join("\n")}\n\n`,
+    `kubelab check's own cost on generated manifests (in process: YAML parsing and rules)\n\n${formatBenchTable(results)}\n\n`,
   );
   return results;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

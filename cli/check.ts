@@ -1,5 +1,6 @@
-// `npm run check -- PATH...`: kubelab's policy rules over any Kubernetes manifests (DESIGN §4).
-// Exit 0 no error, 1 errors (parse errors included), 2 bad arguments or nothing to check.
+// `kubelab check PATH...`: kubelab's policy rules over any Kubernetes manifests (DESIGN §4), as
+// text, JSON or SARIF. Exit 0 no error, 1 errors (parse errors included), 2 bad arguments or
+// nothing to check. It loads the rules and a YAML reader, nothing of the Pulumi program.
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -16,6 +17,8 @@ import {
   hasErrors,
 } from "../policy";
 import { parseManifests } from "../policy/load";
+import { formatSarif } from "./sarif";
+import { kubelabVersion } from "./version";
 
 export interface CheckIo {
   stdout: (text: string) => void;
@@ -63,7 +66,7 @@ function rangeOption(value: string) {
 }
 
 function program(io: CheckIo): Command {
-  return new Command("check")
+  return new Command("kubelab check")
     .description("Check Kubernetes manifests (.yaml, .yml, .json files and folders) against kubelab's policy rules")
     .argument("<paths...>", "manifest files or folders (searched recursively)")
     .option("--pod-cidr <cidr>", "pod CIDR (kubeadm podSubnet)", cidrOption)
@@ -71,7 +74,7 @@ function program(io: CheckIo): Command {
     .option("--node-cidr <cidr>", "CIDR the node addresses live in", cidrOption)
     .option("--node-port-range <low-high>", "NodePort range (default 30000-32767)", rangeOption)
     .addOption(new Option("--cni <cni>", "pod network addon").choices(["calico", "flannel", "cilium"]))
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
     .addHelpText(
       "after",
       "\nExit status: 0 no error (warnings allowed), 1 errors or unparsable files, 2 bad arguments or nothing to check.",
@@ -122,7 +125,9 @@ function planOf(opts: Record<string, unknown>): NetworkPlan {
   return plan;
 }
 
-function formatReport(violations: Violation[], errors: ParseError[], format: string): string {
+function formatReport(violations: Violation[], loaded: Loaded, format: string, io: CheckIo): string {
+  const { errors, objects } = loaded;
+  if (format === "sarif") return formatSarif({ violations, errors, objects, cwd: io.cwd, version: kubelabVersion() });
   return format === "json" ? formatJson(violations, errors) : formatText(violations, errors);
 }
 
@@ -130,12 +135,12 @@ function execute(cmd: Command, io: CheckIo): number {
   const opts = cmd.opts();
   const loaded = load(cmd.processedArgs[0] as string[], io);
   if (loaded.readable === 0 || (loaded.objects.length === 0 && loaded.errors.length === 0)) {
-    if (loaded.errors.length > 0) io.stdout(formatReport([], loaded.errors, opts.format));
+    if (loaded.errors.length > 0) io.stdout(formatReport([], loaded, opts.format, io));
     io.stderr(`nothing to check: no Kubernetes objects found in ${cmd.args.join(", ")}\n`);
     return 2;
   }
   const violations = checkObjects(loaded.objects, planOf(opts));
-  io.stdout(formatReport(violations, loaded.errors, opts.format));
+  io.stdout(formatReport(violations, loaded, opts.format, io));
   return hasErrors(violations) || loaded.errors.length > 0 ? 1 : 0;
 }
 
@@ -155,11 +160,12 @@ export function runCheck(argv: string[], io: CheckIo): number {
   }
 }
 
-if (require.main === module) {
+/** `kubelab check ARGS...` on this process's terminal and working folder. */
+export function main(argv: string[]): number {
   const io: CheckIo = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
   };
-  process.exitCode = runCheck(process.argv.slice(2), io);
+  return runCheck(argv, io);
 }

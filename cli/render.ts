@@ -12,7 +12,7 @@ interface RenderOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command("render")
+  const program = new Command("kubelab render")
     .description("Show offline exactly what `pulumi up` would do for a stack")
     .option("--stack <name>", "a stack in stacks/ (Pulumi.<name>.yaml)")
     .option("--config <file>", "a stack file anywhere on disk; relative paths in it resolve against its folder")
@@ -45,8 +45,4 @@ export async function main(argv: string[]): Promise<number> {
       `SSH key files are not read offline; a stand-in key is used and every secret shows as [secret].\n`,
   );
   return 0;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

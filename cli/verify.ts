@@ -1,4 +1,4 @@
-// `npm run verify [-- --stack NAME] [--out DIR]`: re-runs the live network check of a deployed
+// `kubelab verify [--stack NAME] [--out DIR]`: re-runs the live network check of a deployed
 // stack and prints the report (DESIGN §4). It runs network-check.sh on the first control plane over
 // the stack's own SSH access, as `pulumi up` does (components/verify/collect.ts): this machine needs
 // the Pulumi CLI and ssh, no kubectl, any bash.
@@ -169,7 +169,7 @@ function positiveInt(value: string): number {
 }
 
 function program(io: VerifyIo): Command {
-  return new Command("verify")
+  return new Command("kubelab verify")
     .description("Re-run the live network check against a deployed kubelab stack and print the report")
     .option("--stack <name>", "stack to verify", io.env.STACK || "lab")
     .option("--out <dir>", "where topology.md, report.json and observations.json go", "out/verify")
@@ -240,8 +240,9 @@ export function ttyAskSecret(prompt: string): string | undefined {
   return read.status === 0 ? read.stdout : undefined;
 }
 
-if (require.main === module) {
-  process.exitCode = runVerify(process.argv.slice(2), {
+/** `kubelab verify ARGS...` on this process's terminal, environment and working folder. */
+export function main(argv: string[]): number {
+  return runVerify(argv, {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),

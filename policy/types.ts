@@ -48,6 +48,8 @@ export interface K8sObject {
 export interface SourcedObject {
   object: K8sObject;
   file?: string;
+  /** 1-based line of `file` where the object's document starts, when it was read from text. */
+  line?: number;
 }
 
 export const DEFAULT_NODE_PORT_RANGE: NodePortRange = { low: 30000, high: 32767 };

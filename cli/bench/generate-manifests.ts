@@ -1,6 +1,7 @@
 // Deterministic, plausible manifests for benchmarks: namespaces of multi-tier apps (Deployment +
 // Service, some NodePort frontends, ConfigMaps, NetworkPolicies), with a few mistakes mixed in so
 // the rules have findings to build, as real input would.
+import YAML from "yaml";
 import { K8sObject } from "../../policy/types";
 
 export interface GenerateOptions {
@@ -96,4 +97,14 @@ export function generateManifests(count: number, options: GenerateOptions = {}):
     if (app % 4 === 3) out.push(configMap(ns, name));
   }
   return out.slice(0, count);
+}
+
+/**
+ * The same objects as one multi-document YAML text, written the way kubectl and Helm write
+ * manifests: every document spelled out, no anchors or aliases.
+ */
+export function generateManifestsYaml(count: number, options: GenerateOptions = {}): string {
+  return generateManifests(count, options)
+    .map((o) => YAML.stringify(o, { aliasDuplicateObjects: false }))
+    .join("---\n");
 }

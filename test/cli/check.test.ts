@@ -1,20 +1,17 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { ROOT, kubelab } from "./kubelab-run";
 
-const ROOT = path.join(__dirname, "..", "..");
 const CLEAN_APP = path.join(ROOT, "test", "fixtures", "policy", "clean-app.yaml");
 const PLAN_ARGS = ["--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12", "--node-cidr", "192.168.64.0/24"];
 
-/** Runs `npm run check` the way the npm script does (`tsx cli/check.ts`), in `cwd`. */
+/** Runs `npm run check` the way the npm script does (the compiled `kubelab check`), in `cwd`. */
 function check(args: string[], cwd: string) {
-  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-  const run = spawnSync(tsx, [path.join(ROOT, "cli", "check.ts"), ...args], { cwd, encoding: "utf8" });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  return kubelab(["check", ...args], { cwd });
 }
 
 const temps: string[] = [];

@@ -1,17 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { kubelab } from "./kubelab-run";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-
+/** `npm run render -- ARGS`: the compiled `kubelab render`. */
 function renderCli(args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "cli", "render.ts"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
+  const run = kubelab(["render", ...args]);
+  return { ...run, status: run.code };
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-render-"));

@@ -96,6 +96,9 @@ function copyProjectFiles(dir: string): void {
     fs.copyFileSync(path.join(REPO, file), path.join(dir, file));
   }
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+  // The compiled kubelab (git-ignored, built by `npm ci`): `npm run verify` runs it in the copy, and
+  // it finds the project (its state and stack files) from its own folder, so it is copied, not linked.
+  fs.cpSync(path.join(REPO, "dist"), path.join(dir, "dist"), { recursive: true });
 }
 
 /** The workspace of one stack; `fresh` replaces the project copy (never while a cluster is kept). */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { generateManifests } from "../../../cli/bench/generate-manifests";
+import { generateManifests, generateManifestsYaml } from "../../../cli/bench/generate-manifests";
+import { parseManifests } from "../../../policy/load";
 import { checkObjects } from "../../../policy";
 
 test("generateManifests returns exactly the requested count, the same objects every time", () => {
@@ -19,4 +20,13 @@ test("generated manifests are clean apart from the deliberate mistakes", () => {
     "image-unpinned",
     "target-port-unresolved",
   ]);
+});
+
+test("the YAML text holds the same objects, one document each, without aliases", () => {
+  const text = generateManifestsYaml(120);
+  assert.doesNotMatch(text, /[&*]a\d/);
+  assert.deepEqual(
+    parseManifests(text, "g.yaml").objects.map((o) => o.object),
+    generateManifests(120),
+  );
 });
