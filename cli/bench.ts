@@ -9,7 +9,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { nthAddress } from "../lib/cidr";
 import { CheckBenchResult, benchCheck, formatBenchTable } from "./bench-check";
 import { compare, comparisonTable, kubelabCheck } from "./bench/compare";
-import { STEP_SECONDS, VERIFY_SECONDS_PER_NODE, criticalPath } from "./bench/critical-path";
+import {
+  MEASURED_LOCAL_OFFLINE_SECONDS,
+  STEP_SECONDS,
+  VERIFY_SECONDS_PER_NODE,
+  criticalPath,
+} from "./bench/critical-path";
 import { checkov, kubeScore } from "./bench/linters";
 import { renderStack } from "./render/stack";
 
@@ -186,7 +191,14 @@ async function programSection(opts: BenchOptions): Promise<Record<string, unknow
   process.stdout.write(
     `Default lab stack (Multipass, 1 + 2): critical path ${lab.steps} steps, time to ready ~${lab.minutes} min\n\n`,
   );
-  return { stepSeconds: STEP_SECONDS, sizes: results, lab };
+  const local = await localEstimate();
+  process.stdout.write(
+    "seconds" in local
+      ? `Local stack (machine containers, offline bundle, 1 + 2): critical path ${local.steps} steps, ` +
+          `~${local.seconds} s with the step durations npm run e2e measured: ${JSON.stringify(MEASURED_LOCAL_OFFLINE_SECONDS)}\n\n`
+      : `Local stack: skipped (${local.skipped})\n\n`,
+  );
+  return { stepSeconds: STEP_SECONDS, sizes: results, lab, local };
 }
 
 /** `kubelab check` beside kube-score and checkov, each built or installed into the cache when missing. */
@@ -206,6 +218,14 @@ async function labEstimate(): Promise<{ steps: number; minutes: number; chain: s
   if (!result.ok) throw new Error(result.error);
   const path = criticalPath(result.run.resources);
   return { steps: path.steps, minutes: Math.round((path.seconds / 60) * 10) / 10, chain: path.chain };
+}
+
+/** The local stack weighted by measured durations; it needs its offline bundle built. */
+async function localEstimate(): Promise<{ steps: number; seconds: number; chain: string[] } | { skipped: string }> {
+  const result = await renderStack({ stack: "local" });
+  if (!result.ok) return { skipped: result.error.split("\n")[0] };
+  const path = criticalPath(result.run.resources, MEASURED_LOCAL_OFFLINE_SECONDS);
+  return { steps: path.steps, seconds: Math.round(path.seconds), chain: path.chain };
 }
 
 function benchCheckSection(counts: number[]): CheckBenchResult[] {
