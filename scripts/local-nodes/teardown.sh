@@ -1,13 +1,21 @@
 # shellcheck shell=bash
-# node.sh stop/destroy: an orderly halt (bounded), then nothing left running; destroy also
+# node.sh stop/kill/destroy: an orderly halt (bounded), then nothing left running; destroy also
 # removes the node's disk. Both accept a node in any state, half-made ones included.
 
-cmd_stop() {
-  [ "$#" -eq 1 ] || die "usage: node.sh stop NAME"
+# teardown_args COMMAND NAME...: the checks stop, kill and destroy start with (each dies on a bad
+# call); true when the node has a folder, i.e. something to tear down.
+teardown_args() {
+  local command="$1"
+  shift
+  [ "$#" -eq 1 ] || die "usage: node.sh $command NAME"
   check_name "$1"
   need_linux
   need_root
-  [ -d "$(node_dir "$1")" ] || return 0
+  [ -d "$(node_dir "$1")" ]
+}
+
+cmd_stop() {
+  teardown_args stop "$@" || return 0
   stop_node "$1"
 }
 
@@ -15,11 +23,7 @@ cmd_stop() {
 # so nothing in it shuts down cleanly (kube-vip cannot hand over its lease); the disk stays and
 # `start` boots it again. systemd-nspawn alone is not enough: its node outlives it.
 cmd_kill() {
-  [ "$#" -eq 1 ] || die "usage: node.sh kill NAME"
-  check_name "$1"
-  need_linux
-  need_root
-  [ -d "$(node_dir "$1")" ] || return 0
+  teardown_args kill "$@" || return 0
   local pid
   if pid="$(node_pid "$1")"; then env kill -s KILL "$pid" 2>/dev/null || true; fi
   cleanup_runtime "$1"
@@ -27,10 +31,7 @@ cmd_kill() {
 }
 
 cmd_destroy() {
-  [ "$#" -eq 1 ] || die "usage: node.sh destroy NAME"
-  check_name "$1"
-  need_linux
-  need_root
+  teardown_args destroy "$@" || true # a node without a folder may still have a machine or links to remove
   destroy_node "$1"
 }
 
