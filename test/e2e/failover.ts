@@ -97,8 +97,10 @@ async function stillServing(c: Cluster, lost: string, since: number, boundSecond
               `of losing ${lost} (failed attempts: ${describe(failures)})`,
           );
         const failure = await answers(`http://${node.address}:${port}/`);
-        if (failure)
-          failures.set(`${node.name}:${port} ${failure}`, (failures.get(`${node.name}:${port} ${failure}`) ?? 0) + 1);
+        if (failure) {
+          const what = `${node.name}:${port} ${failure}`;
+          failures.set(what, (failures.get(what) ?? 0) + 1);
+        }
         streak = failure ? 0 : streak + 1;
       }
     }
